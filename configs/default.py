@@ -1,0 +1,139 @@
+"""Base config: every key gan_jax reads, with its default. Experiments import it and override fields.
+
+Run (the embedded offline default is `configs/dcgan_digits.py`):
+  python launch.py --config configs/default.py --workdir /tmp/gan_default
+"""
+
+import ml_collections
+
+
+def get_config() -> ml_collections.ConfigDict:
+  config = ml_collections.ConfigDict()
+  config.seed = 0
+  # Calls jax.distributed.initialize() (coordinator/process ids from the environment or the fields below).
+  config.distributed = False
+  config.coordinator_address = ''   # 'host:port'; '' lets JAX detect it (SLURM, TPU, ...)
+  config.num_processes = 0          # 0: detected
+  config.process_id = -1            # -1: detected
+
+  # ---------------------------------------------------------------- data
+  config.data = data = ml_collections.ConfigDict()
+  data.name = 'digits'          # a gan_jax source (digits, stacked_digits, ring2d, grid2d, image_folder) or any tfds image dataset
+  data.data_dir = ''            # tfds data dir; '' = $TFDS_DATA_DIR or ~/tensorflow_datasets
+  data.download = False         # allow tfds to download a catalogue dataset that is not prepared
+  data.path = ''                # image_folder: the folder of images (class subfolders become labels)
+  data.image_key = 'image'      # tfds feature holding the image
+  data.label_key = 'label'      # tfds feature holding the label ('' = unlabelled)
+  data.image_size = 32          # output resolution (square); ignored by 2D point datasets
+  data.channels = 1             # 1 or 3
+  data.num_samples = 100_000    # synthetic sources (ring2d, grid2d, stacked_digits): examples generated
+  data.resize_method = 'bilinear'   # tf.image.resize method: bilinear, bicubic, nearest, area, lanczos3, ...
+  data.antialias = True
+  data.standardize = False      # per-channel standardisation with train-split statistics (after scaling to [-1, 1])
+  # Splits: tfds datasets keep their own splits unless resplit=True; other sources are always split.
+  data.resplit = False
+  data.val_fraction = 0.1
+  data.test_fraction = 0.1
+  data.split_seed = 0
+  # Class imbalance: none | oversample | undersample | target (target_distribution = {label: weight}).
+  data.rebalance = 'none'
+  data.target_distribution = ml_collections.config_dict.placeholder(dict)
+  # Augmentation, train split only: probability of applying each op (0 = off).
+  data.augment = ml_collections.ConfigDict()
+  data.augment.hflip = 0.0
+  data.augment.rotate = 0.0
+  data.augment.crop = 0.0
+  data.augment.color_jitter = 0.0
+  data.augment_params = ml_collections.ConfigDict()
+  data.augment_params.max_degrees = 10.0     # rotate: uniform in [-max, max]
+  data.augment_params.crop_padding = 4       # crop: pad by this many pixels (reflect), crop back
+  data.augment_params.brightness = 0.2       # color_jitter: max delta (in [0, 1] pixel units)
+  data.augment_params.contrast = 0.2         # color_jitter: max relative change
+  data.augment_params.saturation = 0.2       # color_jitter: max relative change
+  # Cleaning (the `prepare` stage; cached per dataset and config).
+  data.clean = ml_collections.ConfigDict()
+  data.clean.enabled = True
+  data.clean.channel_policy = 'convert'      # wrong channel count: convert | drop
+  data.clean.min_size = 8                    # drop images smaller than this on either side (pixels)
+  data.clean.exact_duplicates = True
+  data.clean.near_duplicate_threshold = 4    # max Hamming distance between 64-bit perceptual hashes; -1 = off
+  data.clean.cross_split_duplicates = True   # drop val/test images that have a (near) copy in train
+  data.clean.outlier_score = 'none'          # none | mad (robust z-score of a feature embedding)
+  data.clean.outlier_threshold = 6.0
+  # Input pipeline.
+  data.shuffle_buffer = 10_000
+  data.cache = True
+  data.deterministic = True
+  data.prefetch = 2
+
+  # ---------------------------------------------------------------- model
+  config.model = model = ml_collections.ConfigDict()
+  model.name = 'dcgan'          # dcgan | mlp
+  model.latent_dim = 100
+  model.g_width = 64            # DCGAN: channels of G's last hidden layer (doubles each layer towards the input)
+  model.d_width = 64            # DCGAN: channels of D's first layer
+  model.dtype = 'float32'       # compute dtype: float32 | bfloat16 (params stay float32)
+  model.pack = 1                # PacGAN: D scores `pack` samples at once
+  # MLP models (2D data)
+  model.g_depth = 4
+  model.g_hidden = 400
+  model.g_batch_norm = True
+  model.d_depth = 3
+  model.d_hidden = 200
+  model.d_batch_norm = False
+  model.d_maxout_pieces = 0     # > 1: maxout units with this many pieces in D
+  model.activation = 'relu'     # relu | leaky_relu | tanh | elu | gelu | swish
+  model.init_std = 0.02
+
+  # ---------------------------------------------------------------- loss
+  config.loss = loss = ml_collections.ConfigDict()
+  loss.name = 'non_saturating'  # non_saturating | minimax | hinge | least_squares | wasserstein
+  loss.gp_weight = 0.0          # gradient penalty (WGAN-GP); 10 is the usual value with wasserstein
+  loss.r1_weight = 0.0          # R1 penalty on real data
+  loss.n_critic = 1             # D steps per G step
+
+  # ---------------------------------------------------------------- optimisers
+  config.optim = optim = ml_collections.ConfigDict()
+  optim.g_lr = 2e-4
+  optim.d_lr = 2e-4
+  optim.b1 = 0.5
+  optim.b2 = 0.999
+  optim.schedule = 'constant'   # constant | cosine | linear | warmup_cosine
+  optim.warmup_steps = 0
+  optim.grad_clip = 0.0         # global-norm clipping; 0 = off
+
+  config.ema = ml_collections.ConfigDict()
+  config.ema.decay = 0.999      # EMA of G's params used for sampling and evaluation; 0 = off
+
+  # ---------------------------------------------------------------- training
+  config.train = train = ml_collections.ConfigDict()
+  train.steps = 2000            # G steps
+  train.batch_size = 64         # global batch, over all devices and processes
+  train.log_every = 50
+  train.sample_every = 500
+  train.num_sample_images = 64  # images in each sample grid
+
+  config.checkpoint = ml_collections.ConfigDict()
+  config.checkpoint.every_steps = 500
+  config.checkpoint.keep = 3
+
+  # ---------------------------------------------------------------- evaluation
+  config.eval = ev = ml_collections.ConfigDict()
+  ev.metrics = ('fid', 'modes')   # names in gan_jax.metrics' registry
+  ev.extractor = 'classifier'     # classifier | inception
+  ev.classifier_dir = ''          # Orbax dir of a classifier from --mode=train_classifier; '' = <workdir>/classifier (trained on demand)
+  ev.inception_weights = ''       # .npz converted from pytorch-fid's pt_inception weights (see README)
+  ev.every_steps = 0              # periodic evaluation on the val split; 0 = only at the end
+  ev.num_samples = 2000           # generated samples per evaluation
+  ev.best_metric = 'fid'          # keep the checkpoint with the lowest value of this metric
+  ev.batch_size = 250
+  ev.seed = 1234
+
+  # ---------------------------------------------------------------- classifier (--mode=train_classifier)
+  config.classifier = clf = ml_collections.ConfigDict()
+  clf.steps = 1500
+  clf.batch_size = 128
+  clf.lr = 1e-3
+  clf.width = 32
+  clf.feature_dim = 128
+  return config
