@@ -1,0 +1,114 @@
+"""GAN losses on discriminator logits, and gradient regularisers. Selected by `config.loss.name`.
+
+Every loss takes raw logits (float32 [N]) and returns a float32 scalar; losses are minimised by the
+player they belong to. Sigmoid-based losses use softplus/log-sigmoid forms, never log(sigmoid(x)),
+so they stay finite for any logit. With sigma = sigmoid:
+
+  non_saturating  D: -log sigma(real) - log(1 - sigma(fake))   G: -log sigma(fake)
+  minimax         D: as non_saturating                         G: log(1 - sigma(fake))
+  hinge           D: relu(1 - real) + relu(1 + fake)           G: -fake
+  least_squares   D: 0.5 (real - 1)^2 + 0.5 fake^2             G: 0.5 (fake - 1)^2   (LSGAN a=0, b=c=1)
+  wasserstein     D: fake - real                               G: -fake
+
+(each term averaged over its batch). The D loss is the SUM of its real and fake terms, as in
+Goodfellow et al. and most libraries; the seed averaged them ((real + fake) / 2), which halves D's
+gradient. Under Adam that scale barely matters (it is normalised away), but logged D losses are 2x the
+seed's. The seed's Sigmoid + BCELoss equals `non_saturating` on logits.
+"""
+
+from typing import Any, Callable, NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from gan_jax.errors import ConfigError
+from gan_jax.registry import Registry
+
+Array = jax.Array
+
+
+class GanLoss(NamedTuple):
+  d_loss: Callable[[Array, Array], Array]   # (real_logits, fake_logits) -> scalar
+  g_loss: Callable[[Array], Array]          # fake_logits -> scalar
+
+
+LOSSES = Registry('loss', 'loss.name')
+
+
+def _mean(x: Array) -> Array:
+  return jnp.mean(x.astype(jnp.float32))
+
+
+def _bce_d_loss(real: Array, fake: Array) -> Array:
+  # -log sigma(r) = softplus(-r); -log(1 - sigma(f)) = softplus(f)
+  return _mean(jax.nn.softplus(-real.astype(jnp.float32))) + _mean(
+      jax.nn.softplus(fake.astype(jnp.float32)))
+
+
+LOSSES.register('non_saturating')(GanLoss(
+    d_loss=_bce_d_loss,
+    g_loss=lambda fake: _mean(jax.nn.softplus(-fake.astype(jnp.float32)))))
+
+LOSSES.register('minimax')(GanLoss(
+    d_loss=_bce_d_loss,
+    g_loss=lambda fake: -_mean(jax.nn.softplus(fake.astype(jnp.float32)))))   # log(1 - sigma(f))
+
+LOSSES.register('hinge')(GanLoss(
+    d_loss=lambda real, fake: _mean(jax.nn.relu(1 - real)) + _mean(jax.nn.relu(1 + fake)),
+    g_loss=lambda fake: -_mean(fake)))
+
+LOSSES.register('least_squares')(GanLoss(
+    d_loss=lambda real, fake: 0.5 * _mean(jnp.square(real - 1)) + 0.5 * _mean(jnp.square(fake)),
+    g_loss=lambda fake: 0.5 * _mean(jnp.square(fake - 1))))
+
+LOSSES.register('wasserstein')(GanLoss(
+    d_loss=lambda real, fake: _mean(fake) - _mean(real),
+    g_loss=lambda fake: -_mean(fake)))
+
+
+def _per_logit_grad_norms_sq(d_fn: Callable[[Array], Array], x: Array) -> Array:
+  """||d logit_i / d x||^2 for each logit i, float32 [L].
+
+  A packed D (config.model.pack = m) gives L = B / m logits, each depending on m consecutive
+  examples; its gradient is taken over that whole group, so the norm is per logit, not per example.
+  """
+  logits, vjp = jax.vjp(d_fn, x)
+  (grads,) = vjp(jnp.ones_like(logits))   # logit i depends only on its own group
+  grads = grads.astype(jnp.float32).reshape(logits.shape[0], -1)
+  return jnp.sum(jnp.square(grads), axis=-1)
+
+
+def gradient_penalty(d_fn: Callable[[Array], Array], real: Array, fake: Array, rng: Array) -> Array:
+  """WGAN-GP (Gulrajani et al., 2017): mean_i (||grad_x d_fn(x_hat)_i||_2 - 1)^2.
+
+  x_hat = eps * real + (1 - eps) * fake with eps ~ U[0, 1] per example. d_fn: x [B, ...] -> logits
+  [L] must be a pure function (e.g. D applied in train mode with its batch stats not updated).
+  Returns the unweighted float32 scalar; the caller multiplies by `config.loss.gp_weight`.
+  """
+  real = real.astype(jnp.float32)
+  eps = jax.random.uniform(rng, (real.shape[0],) + (1,) * (real.ndim - 1))
+  x_hat = eps * real + (1 - eps) * jax.lax.stop_gradient(fake).astype(jnp.float32)
+  norms = jnp.sqrt(_per_logit_grad_norms_sq(d_fn, x_hat) + 1e-12)   # eps: finite grad at 0
+  return jnp.mean(jnp.square(norms - 1))
+
+
+def r1_penalty(d_fn: Callable[[Array], Array], real: Array) -> Array:
+  """R1 (Mescheder et al., 2018): mean_i ||grad_x d_fn(real)_i||_2^2, float32 scalar, unweighted.
+
+  The usual weighting is gamma / 2 * r1_penalty; the caller multiplies by `config.loss.r1_weight`
+  (so r1_weight plays the role of gamma / 2).
+  """
+  return jnp.mean(_per_logit_grad_norms_sq(d_fn, real.astype(jnp.float32)))
+
+
+def validate_loss_config(config: Any) -> None:
+  """Raises ConfigError (one line naming the key) for a bad `config.loss` section."""
+  loss = config.loss
+  LOSSES.get(loss.name)
+  for key in ('gp_weight', 'r1_weight'):
+    value = loss[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float('inf'):
+      raise ConfigError(f'loss.{key}={value!r} must be a finite number >= 0 (0 = off)')
+  n_critic = loss.n_critic
+  if isinstance(n_critic, bool) or not isinstance(n_critic, int) or n_critic < 1:
+    raise ConfigError(f'loss.n_critic={n_critic!r} must be an integer >= 1')

@@ -1,0 +1,126 @@
+"""DCGAN generator and discriminator (Radford et al., 2016), the seed's PyTorch models in flax.linen.
+
+The seed's 32x32 models, for `g_width = d_width = 64`:
+  G: ConvT(100,256,4,1,0) BN ReLU, ConvT(256,128,4,2,1) BN ReLU, ConvT(128,64,4,2,1) BN ReLU,
+     ConvT(64,C,4,2,1) Tanh
+  D: Conv(C,64,4,2,1) LReLU(0.2), Conv(64,128,4,2,1) BN LReLU, Conv(128,256,4,2,1) BN LReLU,
+     Conv(256,1,4,1,0)
+Both are generic over resolution: G projects z to a `start x start` map (4x4, or 7x7 for 28, 56,
+...) and doubles it with stride-2 layers; D mirrors that. Widths double towards z in G and away from
+the image in D. No conv biases, as in the seed. Layouts are NHWC.
+
+Differences from the seed:
+  * D returns a logit: the seed's final Sigmoid + BCELoss is `losses.non_saturating` on logits,
+    which is numerically stable. (The seed's G loss was computed on G's output instead of D's;
+    that bug belongs to the trainer and is not reproduced.)
+  * Every transposed conv is `conv_transpose.ConvTranspose` (PyTorch-equal numerics, fast CPU grads).
+  * PacGAN packing (`pack`) and a bfloat16 compute dtype are options; outputs are float32.
+  * BatchNorm momentum/epsilon match PyTorch's (0.1 / 1e-5), but running variances are updated with
+    the biased batch variance (PyTorch uses the unbiased one); normalisation itself is identical.
+"""
+
+import math
+from typing import Any, Sequence, Tuple
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+from gan_jax.errors import ConfigError
+from gan_jax.models.checks import require_positive_int
+from gan_jax.models.conv_transpose import ConvTranspose
+from gan_jax.models.initializers import batch_norm_scale_init, kernel_init
+from gan_jax.models.packing import pack_samples
+from gan_jax.models.precision import COMPUTE_DTYPES
+
+START_SIZES = (4, 7)          # G's first feature map; D's last (scored by a start x start kernel)
+MAX_RESOLUTION = 256
+SUPPORTED_RESOLUTIONS = tuple(sorted(
+    s * 2 ** n for s in START_SIZES for n in range(1, 7) if s * 2 ** n <= MAX_RESOLUTION))
+_KERNEL, _STRIDE, _PADDING = 4, 2, 1   # each stride-2 layer doubles (G) or halves (D) the size
+
+
+def spatial_plan(resolution: int) -> Tuple[int, int]:
+  """resolution -> (start size, number of stride-2 layers), e.g. 32 -> (4, 3), 28 -> (7, 2)."""
+  if resolution in SUPPORTED_RESOLUTIONS:
+    for start in START_SIZES:
+      doublings = math.log2(resolution / start)
+      if doublings == int(doublings):
+        return start, int(doublings)
+  raise ValueError(f'resolution {resolution} is not one of {SUPPORTED_RESOLUTIONS}')
+
+
+def _batch_norm(train: bool, dtype: Any, init_std: float) -> nn.BatchNorm:
+  # PyTorch BatchNorm2d defaults: momentum 0.1 (flax counts the other way), eps 1e-5.
+  return nn.BatchNorm(use_running_average=not train, momentum=0.9, epsilon=1e-5, dtype=dtype,
+                      scale_init=batch_norm_scale_init(init_std))
+
+
+class DCGANGenerator(nn.Module):
+  """z [B, latent_dim] -> images [B, resolution, resolution, channels] in (-1, 1), float32."""
+  resolution: int
+  channels: int
+  width: int                  # channels of the last hidden layer
+  dtype: Any = jnp.float32
+  init_std: float = 0.02
+
+  @nn.compact
+  def __call__(self, z: jax.Array, train: bool = False) -> jax.Array:
+    start, doublings = spatial_plan(self.resolution)
+    widths = [self.width * 2 ** i for i in reversed(range(doublings))]
+    conv_t = lambda features, kernel, stride, padding: ConvTranspose(
+        features, kernel, stride, padding, dtype=self.dtype, kernel_init=kernel_init(self.init_std))
+    x = z.reshape(z.shape[0], 1, 1, z.shape[-1])
+    # 1x1 -> start x start, then doubling; every hidden layer is ConvT-BN-ReLU.
+    layers = [(widths[0], start, 1, 0)] + [(w, _KERNEL, _STRIDE, _PADDING) for w in widths[1:]]
+    for features, kernel, stride, padding in layers:
+      x = conv_t(features, kernel, stride, padding)(x)
+      x = nn.relu(_batch_norm(train, self.dtype, self.init_std)(x))
+    x = conv_t(self.channels, _KERNEL, _STRIDE, _PADDING)(x)
+    return jnp.tanh(x).astype(jnp.float32)
+
+
+class DCGANDiscriminator(nn.Module):
+  """images [B, resolution, resolution, channels] -> logits float32 [B // pack]."""
+  resolution: int
+  width: int                  # channels of the first layer
+  pack: int = 1
+  dtype: Any = jnp.float32
+  init_std: float = 0.02
+
+  @nn.compact
+  def __call__(self, x: jax.Array, train: bool = False) -> jax.Array:
+    start, halvings = spatial_plan(self.resolution)
+    x = pack_samples(x, self.pack)
+    conv = lambda features, kernel, stride, padding: nn.Conv(
+        features, (kernel, kernel), stride, padding=[(padding, padding)] * 2, use_bias=False,
+        dtype=self.dtype, kernel_init=kernel_init(self.init_std))
+    for i in range(halvings):
+      x = conv(self.width * 2 ** i, _KERNEL, _STRIDE, _PADDING)(x)
+      if i > 0:   # DCGAN: no BatchNorm on the first layer
+        x = _batch_norm(train, self.dtype, self.init_std)(x)
+      x = nn.leaky_relu(x, 0.2)
+    x = conv(1, start, 1, 0)(x)     # start x start -> 1x1 logit map
+    return x.reshape(x.shape[0]).astype(jnp.float32)
+
+
+def build(model_config: Any, example_shape: Sequence[int]) -> Tuple[nn.Module, nn.Module]:
+  resolution, _, channels = example_shape
+  dtype = COMPUTE_DTYPES[model_config.dtype]
+  generator = DCGANGenerator(resolution, channels, model_config.g_width, dtype,
+                             model_config.init_std)
+  discriminator = DCGANDiscriminator(resolution, model_config.d_width, model_config.pack, dtype,
+                                     model_config.init_std)
+  return generator, discriminator
+
+
+def validate_config(model_config: Any, example_shape: Sequence[int]) -> None:
+  if len(example_shape) != 3:
+    raise ConfigError(f'model.name=dcgan needs image data (H, W, C); this dataset gives '
+                      f'{tuple(example_shape)}: use model.name=mlp')
+  height, width, _ = example_shape
+  if height != width or height not in SUPPORTED_RESOLUTIONS:
+    raise ConfigError(f'data.image_size={height} is not supported by model.name=dcgan; allowed: '
+                      f'{", ".join(map(str, SUPPORTED_RESOLUTIONS))}')
+  require_positive_int(model_config.g_width, 'model.g_width')
+  require_positive_int(model_config.d_width, 'model.d_width')
