@@ -1,0 +1,67 @@
+"""RunLogger: console progress line, DIR/metrics.jsonl and TensorBoard events (clu metric_writers).
+
+Only process 0 writes; other processes get a logger that does nothing.
+"""
+
+import json
+import os
+import time
+from typing import Dict, Optional
+
+import numpy as np
+from clu import metric_writers
+
+
+def trim_jsonl(path: str, last_step: int) -> None:
+  """Drops records after `last_step` (written by a run that died before its next checkpoint)."""
+  if not os.path.exists(path):
+    return
+  with open(path) as f:
+    kept = [line for line in f if line.strip() and json.loads(line).get('step', 0) <= last_step]
+  with open(path, 'w') as f:
+    f.writelines(kept)
+
+
+class RunLogger:
+  """Writes scalars and pictures for one run; `enabled=False` makes every call a no-op."""
+
+  def __init__(self, workdir: str, total_steps: int, enabled: bool = True):
+    self.enabled = enabled
+    self.total_steps = total_steps
+    self.jsonl_path = os.path.join(workdir, 'metrics.jsonl')
+    self._writer = metric_writers.create_default_writer(
+        workdir, just_logging=not enabled, asynchronous=False) if enabled else None
+
+  def scalars(self, step: int, scalars: Dict[str, float], console_keys=()) -> None:
+    """TensorBoard + one JSON line; a console line with step, `console_keys`, images/sec and ETA."""
+    if not self.enabled:
+      return
+    scalars = {k: float(v) for k, v in scalars.items()}
+    self._writer.write_scalars(step, scalars)
+    with open(self.jsonl_path, 'a') as f:
+      f.write(json.dumps({'step': step, 'time': time.time(), **scalars}) + '\n')
+    parts = [f'step {step}/{self.total_steps}']
+    parts += [f'{k} {scalars[k]:.4f}' for k in console_keys if k in scalars]
+    if 'images_per_sec' in scalars:
+      parts.append(f'{scalars["images_per_sec"]:.0f} img/s')
+      if 'steps_per_sec' in scalars and scalars['steps_per_sec'] > 0:
+        parts.append(f'ETA {_duration((self.total_steps - step) / scalars["steps_per_sec"])}')
+    print(' | '.join(parts), flush=True)
+
+  def picture(self, step: int, name: str, picture: np.ndarray) -> None:
+    """uint8 [H, W, C] picture into TensorBoard."""
+    if self.enabled:
+      self._writer.write_images(step, {name: picture[None]})
+
+  def flush(self) -> None:
+    if self.enabled:
+      self._writer.flush()
+
+  def close(self) -> None:
+    if self.enabled:
+      self._writer.close()
+
+
+def _duration(seconds: float) -> str:
+  seconds = int(max(seconds, 0))
+  return f'{seconds // 3600:d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}'

@@ -1,0 +1,1 @@
+"""Training: the state pytree, optimisers, the jitted step and the loop that runs it."""

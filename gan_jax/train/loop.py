@@ -1,0 +1,167 @@
+"""The training loop: train_and_evaluate(config, workdir).
+
+Resumes from DIR/checkpoints when a checkpoint exists (state, rng, EMA, optimiser states and the data
+position, which is the step). Metrics stay on the device until a log or checkpoint step, so the host does
+not wait for the device every step; at those steps every pending step's metrics are checked for NaN/Inf.
+"""
+
+import json
+import math
+import os
+import time
+from typing import Dict, List, Optional, Tuple
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+
+from gan_jax import checkpointing, parallel
+from gan_jax.data import prepare_dataset
+from gan_jax.errors import NonFiniteLossError
+from gan_jax.logs import pictures
+from gan_jax.logs.writers import RunLogger, trim_jsonl
+from gan_jax.sampling import Sampler
+from gan_jax.train import evaluation
+from gan_jax.train import setup as setup_lib
+from gan_jax.train.state import TrainState
+
+CONSOLE_KEYS = ('d_loss', 'g_loss', 'd_real_prob', 'd_fake_prob', 'd_real_logit', 'd_fake_logit')
+
+
+@jax.jit
+def _tree_all_finite(tree) -> jax.Array:
+  leaves = [jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(tree) if jnp.issubdtype(x.dtype, jnp.inexact)]
+  return jnp.all(jnp.stack(leaves))
+
+
+def _first_non_finite(host_metrics: List[Tuple[int, Dict[str, np.ndarray]]]) -> Optional[Tuple[int, str, float]]:
+  for step, metrics in host_metrics:
+    for name, value in metrics.items():
+      if not np.isfinite(value):
+        return step, name, float(value)
+  return None
+
+
+class _Run:
+  """State of one train_and_evaluate call that the helpers below share."""
+
+  def __init__(self, config: ml_collections.ConfigDict, workdir: str):
+    self.config, self.workdir = config, os.path.abspath(workdir)
+    self.writer = parallel.is_writer()
+    self.mesh = parallel.make_data_mesh()
+    parallel.check_global_batch(config.train.batch_size, config.model.pack)
+    self.ds = prepare_dataset(config, self.workdir, jax.process_index(), jax.process_count())
+    self.setup = setup_lib.build_setup(config, self.ds.example_shape, self.mesh)
+    self.store = checkpointing.CheckpointStore(setup_lib.checkpoint_dir(self.workdir), config.checkpoint.keep)
+    self.best_store = None
+    self.best = math.inf
+    self.last_saved = self.store.latest_step()
+    self.logger = RunLogger(self.workdir, config.train.steps, self.writer)
+    self.sampler = Sampler(self.setup.generator, config.model.latent_dim, self.mesh, config.eval.batch_size)
+    self.evaluator = evaluation.load_evaluator(config, self.ds, self.workdir)
+    if self.evaluator is not None and config.eval.every_steps > 0:
+      self.best_store = checkpointing.CheckpointStore(setup_lib.checkpoint_dir(self.workdir, best=True), 1)
+      best_step = self.best_store.latest_step()
+      if best_step is not None:
+        self.best = self.best_store.read_meta(best_step)['best_value']
+
+  def initial_state(self) -> TrainState:
+    if self.last_saved is None:
+      return setup_lib.fresh_state(self.setup)
+    state, _ = setup_lib.restore_state(self.setup, self.store, self.last_saved)
+    print(f'resuming from {self.store.directory}/{self.last_saved}', flush=True)
+    return state
+
+  def check_finite(self, pending) -> list:
+    """Fetches pending (step, device metrics) in one transfer; NonFiniteLossError at the first NaN/Inf."""
+    host = jax.device_get(pending)
+    bad = _first_non_finite(host)
+    if bad is not None:
+      self.store.wait()
+      last = (f'last good checkpoint: {self.store.directory}/{self.last_saved}' if self.last_saved is not None
+              else 'no checkpoint was written')
+      raise NonFiniteLossError(f'non-finite {bad[1]}={bad[2]} at step {bad[0]}; stopped without '
+                               f'checkpointing it; {last}')
+    return host
+
+  def save(self, state: TrainState, step: int) -> None:
+    if not bool(_tree_all_finite(state)):
+      raise NonFiniteLossError(f'non-finite values in the training state at step {step}; not checkpointed')
+    self.store.save(step, state, setup_lib.checkpoint_meta(self.setup, step, self.ds.kind))
+    self.last_saved = step
+
+  def samples_png(self, state: TrainState, step: int, path: str) -> None:
+    num = self.config.train.num_sample_images
+    samples = self.sampler.sample_fn(state)(num, self.config.seed)  # the fixed latent: same seed each time
+    picture = pictures.samples_picture(samples, self.ds.mode_centers)
+    if self.writer:
+      pictures.save_png(path, picture)
+      self.logger.picture(step, 'samples', picture)
+
+  def evaluate(self, state: TrainState, step: int, split: str) -> Dict[str, float]:
+    results = self.evaluator.evaluate(self.sampler.sample_fn(state), split, step)
+    evaluation.report(results, split, step)
+    self.logger.scalars(step, {f'eval_{split}/{k}': v for k, v in results.items()
+                               if isinstance(v, (int, float, np.floating, np.integer))})
+    return results
+
+  def maybe_keep_best(self, state: TrainState, step: int, results: Dict[str, float]) -> None:
+    value = evaluation.best_value(results, self.config.eval.best_metric)
+    if self.best_store is not None and value < self.best:
+      self.best = value
+      meta = setup_lib.checkpoint_meta(self.setup, step, self.ds.kind,
+                                       {'best_metric': self.config.eval.best_metric, 'best_value': value})
+      self.best_store.save(step, state, meta)
+
+
+def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> TrainState:
+  """Trains for config.train.steps G steps (resuming if DIR/checkpoints has one), then writes
+  DIR/generated.png and evaluates on the val split. Returns the final state."""
+  run = _Run(config, workdir)
+  train = config.train
+  if run.writer:
+    with open(os.path.join(run.workdir, 'config.json'), 'w') as f:
+      f.write(config.to_json_best_effort(indent=2, sort_keys=True))
+    trim_jsonl(run.logger.jsonl_path, run.last_saved or 0)
+  state = run.initial_state()
+  start = int(jax.device_get(state.step))
+  rng = setup_lib.replicated_rng(state, run.mesh)
+  step_fn = setup_lib.make_train_step(run.setup)
+  batches = run.ds.train_iterator(train.batch_size, start_step=start)
+  pending, window, window_start = [], [], time.perf_counter()
+  every = config.checkpoint.every_steps
+
+  for step in range(start + 1, train.steps + 1):
+    batch = parallel.to_global_batch({'image': next(batches)['image']}, run.mesh)
+    state, metrics = step_fn(state, batch, rng)
+    pending.append((step, metrics))
+    log_now = step % train.log_every == 0 or step == train.steps
+    save_now = step == train.steps or (every > 0 and step % every == 0)
+    if log_now or save_now:
+      window += run.check_finite(pending)
+      pending = []
+    if log_now:
+      elapsed = time.perf_counter() - window_start
+      scalars = {k: float(np.mean([m[k] for _, m in window])) for k in window[-1][1]}
+      scalars.update(step_time=elapsed / len(window), steps_per_sec=len(window) / elapsed,
+                     images_per_sec=len(window) * train.batch_size / elapsed)
+      run.logger.scalars(step, scalars, CONSOLE_KEYS)
+      window, window_start = [], time.perf_counter()
+    if save_now:
+      run.save(state, step)
+    if train.sample_every > 0 and step % train.sample_every == 0:
+      run.samples_png(state, step, os.path.join(run.workdir, 'samples', f'step_{step:07d}.png'))
+    if run.best_store is not None and step % config.eval.every_steps == 0:
+      run.maybe_keep_best(state, step, run.evaluate(state, step, 'val'))
+
+  run.store.wait()
+  run.samples_png(state, train.steps, os.path.join(run.workdir, 'generated.png'))
+  if run.evaluator is not None:
+    run.evaluate(state, train.steps, 'val')
+  run.logger.close()
+  for store in (run.store, run.best_store):
+    if store is not None:
+      store.wait()
+      store.close()
+  return state

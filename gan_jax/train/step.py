@@ -1,0 +1,118 @@
+"""One training step: config.loss.n_critic D updates, then one G update, as a pure function.
+
+Bind everything but (state, batch, rng) with functools.partial and jit it (see `make_train_step`).
+G's forward pass for the last D update is shared with the G update: the fakes come out of `jax.vjp` of G,
+D is updated on stop_gradient(fakes), the G loss is evaluated through the *updated* D on those same fakes,
+and its gradient w.r.t. the fakes is pulled back through G's vjp. So G runs forward once per D update and
+backward once.
+"""
+
+import functools
+from typing import Any, Callable, Dict, Optional, Tuple
+
+import jax
+import jax.numpy as jnp
+import optax
+
+from gan_jax.train.ema import ema_update
+from gan_jax.train.state import TrainState
+
+Metrics = Dict[str, jax.Array]
+
+
+def _apply_collecting_stats(module, params, batch_stats, x):
+  """module.apply in train mode -> (output, new batch_stats) (empty dict for modules without BatchNorm)."""
+  out, updates = module.apply({'params': params, 'batch_stats': batch_stats}, x, train=True,
+                              mutable=['batch_stats'])
+  return out, updates.get('batch_stats', {})
+
+
+def _d_objective(d_params, d_stats, real, fakes, rng, *, discriminator, loss, gp_weight, r1_weight,
+                 gradient_penalty, r1_penalty):
+  """D's loss on one real batch and one (gradient-stopped) fake batch -> (total, (aux, new d_stats))."""
+  # Real and fake batches go through D separately, as in DCGAN, so BatchNorm normalises each on its own.
+  real_logits, d_stats = _apply_collecting_stats(discriminator, d_params, d_stats, real)
+  fake_logits, d_stats = _apply_collecting_stats(discriminator, d_params, d_stats, fakes)
+  adversarial = loss.d_loss(real_logits, fake_logits)
+  total = adversarial
+  aux = {'d_loss_adv': adversarial, 'real_logits': real_logits, 'fake_logits': fake_logits}
+  # Penalties read D with the batch statistics of this pass and do not update them again.
+  d_fn = lambda x: _apply_collecting_stats(discriminator, d_params, d_stats, x)[0]
+  if gp_weight > 0:
+    aux['gradient_penalty'] = gradient_penalty(d_fn, real, fakes, rng)
+    total = total + gp_weight * aux['gradient_penalty']
+  if r1_weight > 0:
+    aux['r1_penalty'] = r1_penalty(d_fn, real)
+    total = total + r1_weight * aux['r1_penalty']
+  return total, (aux, d_stats)
+
+
+def step_keys(rng: jax.Array, step: jax.Array, n_critic: int) -> jax.Array:
+  """The step's keys, [2 * n_critic]: key 2i draws the latents of D update i, key 2i+1 its penalty noise."""
+  return jax.random.split(jax.random.fold_in(rng, step), 2 * n_critic)
+
+
+def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array, *, generator, discriminator,
+               loss, g_tx: optax.GradientTransformation, d_tx: optax.GradientTransformation,
+               g_schedule: Callable, d_schedule: Callable, latent_dim: int, n_critic: int = 1,
+               gp_weight: float = 0.0, r1_weight: float = 0.0, ema_decay: float = 0.0,
+               gradient_penalty: Optional[Callable] = None, r1_penalty: Optional[Callable] = None,
+               report_probabilities: bool = False) -> Tuple[TrainState, Metrics]:
+  """n_critic D updates then one G update.
+
+  batch['image']: float32 [B, *example_shape] real examples (the same real batch for every D update,
+  fresh latents each time). rng: the run's base key; this step uses fold_in(rng, state.step).
+  Returns the new state (step + 1) and scalar metrics: d_loss (total, with penalties), d_loss_adv,
+  g_loss, d_real_logit / d_fake_logit (mean raw D logits on the real and fake batch of the last D
+  update), g_fake_logit (mean logit of the updated D on the fakes used for the G update), the same three
+  as *_prob = mean sigmoid(logit) when `report_probabilities` (BCE-type losses), g_grad_norm,
+  d_grad_norm (global norms before clipping, last D update), g_lr, d_lr, and any penalties.
+  """
+  real = batch['image']
+  batch_size = real.shape[0]
+  keys = step_keys(rng, state.step, n_critic)
+  d_objective = functools.partial(
+      _d_objective, discriminator=discriminator, loss=loss, gp_weight=gp_weight, r1_weight=r1_weight,
+      gradient_penalty=gradient_penalty, r1_penalty=r1_penalty)
+  d_grad_fn = jax.value_and_grad(d_objective, has_aux=True)
+
+  g_params, g_stats = state.g_params, state.g_batch_stats
+  d_params, d_stats, d_opt_state = state.d_params, state.d_batch_stats, state.d_opt_state
+  d_lr = d_schedule(state.step * n_critic)
+  for i in range(n_critic):
+    z = jax.random.normal(keys[2 * i], (batch_size, latent_dim), jnp.float32)
+    if i < n_critic - 1:
+      fakes, g_stats = _apply_collecting_stats(generator, g_params, g_stats, z)
+    else:  # The last D update shares G's forward pass with the G update.
+      fakes, g_vjp, g_stats = jax.vjp(
+          lambda p: _apply_collecting_stats(generator, p, g_stats, z), g_params, has_aux=True)
+    (d_total, (d_aux, d_stats)), d_grads = d_grad_fn(
+        d_params, d_stats, real, jax.lax.stop_gradient(fakes), keys[2 * i + 1])
+    d_updates, d_opt_state = d_tx.update(d_grads, d_opt_state, d_params)
+    d_params = optax.apply_updates(d_params, d_updates)
+
+  def g_objective(fake_images):
+    logits, new_d_stats = _apply_collecting_stats(discriminator, d_params, d_stats, fake_images)
+    return loss.g_loss(logits), (logits, new_d_stats)
+
+  (g_loss, (g_fake_logits, d_stats)), fake_cotangent = jax.value_and_grad(g_objective, has_aux=True)(fakes)
+  (g_grads,) = g_vjp(fake_cotangent)
+  g_updates, g_opt_state = g_tx.update(g_grads, state.g_opt_state, g_params)
+  new_g_params = optax.apply_updates(g_params, g_updates)
+
+  new_state = state.replace(
+      step=state.step + 1, g_params=new_g_params, g_batch_stats=g_stats, d_params=d_params,
+      d_batch_stats=d_stats, g_opt_state=g_opt_state, d_opt_state=d_opt_state,
+      ema_params=ema_update(state.ema_params, new_g_params, ema_decay))
+  metrics = {
+      'd_loss': d_total, 'd_loss_adv': d_aux['d_loss_adv'], 'g_loss': g_loss,
+      'g_grad_norm': optax.tree.norm(g_grads), 'd_grad_norm': optax.tree.norm(d_grads),
+      'g_lr': g_schedule(state.step), 'd_lr': d_lr,
+  }
+  metrics.update({name: d_aux[name] for name in ('gradient_penalty', 'r1_penalty') if name in d_aux})
+  for name, logits in (('d_real', d_aux['real_logits']), ('d_fake', d_aux['fake_logits']),
+                       ('g_fake', g_fake_logits)):
+    metrics[f'{name}_logit'] = jnp.mean(logits)
+    if report_probabilities:
+      metrics[f'{name}_prob'] = jnp.mean(jax.nn.sigmoid(logits))
+  return new_state, {k: jnp.asarray(v, jnp.float32) for k, v in metrics.items()}
