@@ -1,0 +1,108 @@
+"""Benchmark worker: gan_jax's own jitted training step (gan_jax.train.setup) in this process.
+
+  python benchmarks/bench_jax_worker.py --batch 64 --size 32 --channels 1 --dtype float32
+
+The config is configs/default.py (the seed's DCGAN, non-saturating loss, Adam 2e-4 / (0.5, 0.999),
+one D update per G step) with the shape and dtype overridden and EMA off (the PyTorch peer has none).
+gan_jax.xla_flags.configure_xla_for_cpu() runs before JAX starts (unless GAN_JAX_NO_XLA_CPU_FLAGS=1).
+Speaks benchmarks/bench_protocol.py on stdin/stdout.
+"""
+
+import argparse
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(HERE))
+
+import bench_protocol  # noqa: E402
+
+
+def benchmark_config(batch: int, size: int, channels: int, dtype: str):
+  from configs.default import get_config
+
+  config = get_config()
+  config.data.image_size = size
+  config.data.channels = channels
+  config.train.batch_size = batch
+  config.model.dtype = dtype
+  config.ema.decay = 0.0
+  return config
+
+
+def flops_of(compiled) -> float:
+  analysis = compiled.cost_analysis()
+  if isinstance(analysis, (list, tuple)):   # older jax: one dict per computation
+    analysis = analysis[0]
+  return float(analysis.get('flops', float('nan')))
+
+
+def build(args):
+  from gan_jax.xla_flags import configure_xla_for_cpu
+
+  xla_flags = configure_xla_for_cpu()
+  import jax
+  import numpy as np
+  from gan_jax import parallel
+  from gan_jax.train import setup as train_setup
+
+  config = benchmark_config(args.batch, args.size, args.channels, args.dtype)
+  setup = train_setup.build_setup(config, (args.size, args.size, args.channels))
+  step_fn = train_setup.make_train_step(setup)
+  state = train_setup.fresh_state(setup)
+  rng = train_setup.replicated_rng(state, setup.mesh)
+  params = int(sum(x.size for x in jax.tree.leaves((state.g_params, state.d_params))))
+  real = np.random.default_rng(1).uniform(-1, 1, (args.batch, args.size, args.size, args.channels))
+  batch = parallel.to_global_batch({'image': real.astype(np.float32)}, setup.mesh)
+
+  start = time.perf_counter()
+  lowered = step_fn.lower(state, batch, rng)
+  compiled = lowered.compile()
+  compile_s = time.perf_counter() - start
+  holder = {'state': state}
+
+  def run_step():
+    holder['state'], metrics = compiled(holder['state'], batch, rng)
+    jax.block_until_ready((holder['state'], metrics))
+
+  start = time.perf_counter()
+  run_step()
+  first_call_s = time.perf_counter() - start
+  for _ in range(args.warmup):
+    run_step()
+  device = jax.devices()[0]
+
+  def device_peak_bytes():
+    stats = device.memory_stats()   # None on CPU
+    return stats.get('peak_bytes_in_use') if stats else None
+
+  if args.dump_hlo:
+    with open(args.dump_hlo, 'w') as f:
+      f.write(compiled.as_text())
+  return {
+      'framework': 'jax', 'jax_version': jax.__version__, 'device': device.platform,
+      'device_kind': device.device_kind, 'device_count': jax.device_count(),
+      'threads': len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count(),
+      'xla_flags': xla_flags, 'compile_s': compile_s, 'first_call_s': first_call_s,
+      'flops_per_step': flops_of(compiled),
+      'params': params,
+      'run_step': run_step, 'device_peak_bytes': device_peak_bytes,
+  }
+
+
+def main():
+  parser = argparse.ArgumentParser(description=__doc__)
+  parser.add_argument('--batch', type=int, default=64)
+  parser.add_argument('--size', type=int, default=32)
+  parser.add_argument('--channels', type=int, default=1)
+  parser.add_argument('--dtype', choices=('float32', 'bfloat16'), default='float32')
+  parser.add_argument('--warmup', type=int, default=3)
+  parser.add_argument('--dump-hlo', default='', help='write the compiled step HLO to this file')
+  args = parser.parse_args()
+  bench_protocol.serve(lambda: build(args))
+
+
+if __name__ == '__main__':
+  main()

@@ -1,0 +1,297 @@
+"""Training throughput of gan_jax's DCGAN step against the PyTorch peer (benchmarks/torch_dcgan.py).
+
+  python benchmarks/run.py --quick      # the seed's config: batch 64, 32x32x1, float32, torch eager
+  python benchmarks/run.py              # batch 64/256 x 32/64 px x float32/bfloat16, torch eager + compile
+  python benchmarks/run.py --quick --steps 2 --rounds 1 --warmup 1   # smoke test, seconds
+
+Every configuration (framework x shape x dtype) runs in its own process, so peak memory is per
+configuration. The processes of one shape stay alive together and take turns measuring `--rounds`
+rounds of steps (rotating who goes first), so drift of a shared machine hits every framework alike;
+reported step times are medians over all timed steps (each step blocks on its results). Both
+frameworks use os.cpu_count() threads on CPU; on a GPU machine both run there (torch on CUDA if it has it).
+
+Writes <out>/<tag>.md (tables) and <out>/<tag>.json (every number), prints the tables, and ends with
+`jax_vs_torch_speedup=<torch eager step time / JAX step time>` at the seed's configuration (or, when
+that was not measured, the first shape measured; `nan` when the PyTorch peer is missing).
+"""
+
+import argparse
+import datetime
+import importlib.util
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+from typing import Dict, List, Optional
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import bench_protocol  # noqa: E402
+import bench_report  # noqa: E402
+import bench_extras  # noqa: E402
+
+SEED_CONFIG = {'batch': 64, 'size': 32, 'dtype': 'float32'}
+QUICK_DEFAULTS = {'batches': '64', 'sizes': '32', 'dtypes': 'float32', 'peers': 'eager'}
+FULL_DEFAULTS = {'batches': '64,256', 'sizes': '32,64', 'dtypes': 'float32,bfloat16', 'peers': 'eager,compile'}
+JAX_IMPL = 'jax'
+TORCH_IMPLS = {'eager': 'torch-eager', 'compile': 'torch-compile'}
+
+
+class Worker:
+  """One benchmark worker process (bench_protocol) and its answers."""
+
+  def __init__(self, impl: str, argv: List[str], env: Dict[str, str], log_dir: str):
+    self.impl = impl
+    self.log_path = os.path.join(log_dir, f'{impl}.{os.getpid()}.{id(self)}.stderr')
+    self._stderr = open(self.log_path, 'w')
+    self.process = subprocess.Popen([sys.executable] + argv, stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, stderr=self._stderr, env=env, text=True,
+                                    cwd=os.path.dirname(HERE))
+    self.ready: Optional[dict] = None
+    self.final: Optional[dict] = None
+    self.error: Optional[str] = None
+    self.times: List[List[float]] = []
+
+  def _read(self) -> dict:
+    for line in self.process.stdout:
+      message = bench_protocol.parse(line)
+      if message is not None:
+        if message['event'] == 'error':
+          raise RuntimeError(message['message'])
+        return message
+    self.process.wait()
+    raise RuntimeError(f'worker exited with status {self.process.returncode}: {self._stderr_tail()}')
+
+  def _stderr_tail(self) -> str:
+    self._stderr.flush()
+    with open(self.log_path) as f:
+      lines = [l.strip() for l in f.read().splitlines() if l.strip()]
+    return lines[-1][:300] if lines else '(no stderr)'
+
+  def _guard(self, action):
+    if self.error:
+      return
+    try:
+      action()
+    except (RuntimeError, BrokenPipeError, OSError) as error:
+      self.error = str(error)
+      self.process.kill()
+
+  def wait_ready(self):
+    def action():
+      self.ready = self._read()
+    self._guard(action)
+
+  def measure(self, steps: int):
+    def action():
+      self.process.stdin.write(f'measure {steps}\n')
+      self.process.stdin.flush()
+      self.times.append(self._read()['step_s'])
+    self._guard(action)
+
+  def finish(self):
+    def action():
+      self.process.stdin.write('quit\n')
+      self.process.stdin.flush()
+      self.final = self._read()
+    self._guard(action)
+    self.process.wait()
+    self._stderr.close()
+
+
+def jax_worker_argv(args, shape) -> List[str]:
+  return [os.path.join(HERE, 'bench_jax_worker.py'), '--batch', str(shape['batch']),
+          '--size', str(shape['size']), '--channels', str(args.channels), '--dtype', shape['dtype'],
+          '--warmup', str(args.warmup)]
+
+
+def torch_worker_argv(args, shape, variant) -> List[str]:
+  return [os.path.join(HERE, 'bench_torch_worker.py'), '--variant', variant,
+          '--batch', str(shape['batch']), '--size', str(shape['size']), '--channels', str(args.channels),
+          '--dtype', shape['dtype'], '--warmup', str(args.warmup), '--threads', str(args.threads),
+          '--device', args.torch_device]
+
+
+def worker_env(xla_flags_mode: str) -> Dict[str, str]:
+  """Environment of a worker. xla_flags_mode: 'tuned' (gan_jax.xla_flags, the default), 'none' (XLA's
+  defaults) or a literal XLA_FLAGS string (for A/B measurements of flags)."""
+  env = dict(os.environ)
+  env.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+  env['XLA_PYTHON_CLIENT_PREALLOCATE'] = 'false'   # JAX and torch may share a GPU; peak = real use
+  env['PYTHONPATH'] = os.pathsep.join([os.path.dirname(HERE), env.get('PYTHONPATH', '')]).rstrip(os.pathsep)
+  if xla_flags_mode != 'tuned':
+    env['GAN_JAX_NO_XLA_CPU_FLAGS'] = '1'
+    if xla_flags_mode != 'none':
+      env['XLA_FLAGS'] = (env.get('XLA_FLAGS', '') + ' ' + xla_flags_mode).strip()
+  return env
+
+
+def run_peaks(args) -> dict:
+  out = subprocess.run([sys.executable, os.path.join(HERE, 'bench_peaks.py'),
+                        '--size', str(args.peak_matmul_size)], capture_output=True,
+                       text=True, env=worker_env('tuned'), cwd=os.path.dirname(HERE))
+  for line in out.stdout.splitlines():
+    message = bench_protocol.parse(line)
+    if message:
+      return message
+  return {'error': (out.stderr.strip().splitlines() or ['no output'])[-1][:300]}
+
+
+def summarise(worker: Worker, shape: dict) -> dict:
+  row = {'impl': worker.impl, 'batch': shape['batch'], 'image_size': shape['size'],
+         'dtype': shape['dtype'], 'error': worker.error}
+  row.update({k: v for k, v in (worker.ready or {}).items() if k != 'event'})
+  row.update({k: v for k, v in (worker.final or {}).items() if k != 'event'})
+  steps = [t for round_times in worker.times for t in round_times]
+  if steps and not worker.error:
+    median = statistics.median(steps)
+    round_medians = [statistics.median(r) for r in worker.times]
+    row.update({
+        'timed_steps': len(steps), 'step_ms_median': 1e3 * median,
+        'step_ms_round_medians': [1e3 * m for m in round_medians],
+        'step_ms_min': 1e3 * min(steps), 'images_per_s': shape['batch'] / median,
+    })
+  return row
+
+
+def measure_shape(args, shape: dict, log_dir: str) -> List[dict]:
+  """Starts the workers of one shape (one after another, so compile times do not overlap), runs the
+  interleaved rounds and returns one summary row per implementation."""
+  workers = [Worker(name, jax_worker_argv(args, shape), worker_env(mode), log_dir)
+             for name, mode in args.jax_flag_sets]
+  if args.torch:
+    workers += [Worker(TORCH_IMPLS[v], torch_worker_argv(args, shape, v), worker_env('tuned'), log_dir)
+                for v in args.peers]
+  for worker in workers:   # Each waits on stdin after `ready`, idle while the others compile.
+    worker.wait_ready()
+  load_before = os.getloadavg()
+  steps_per_round = max(1, math.ceil(args.steps / args.rounds))
+  for round_index in range(args.rounds):
+    order = workers[round_index % len(workers):] + workers[:round_index % len(workers)]
+    for worker in order:
+      worker.measure(steps_per_round)
+  load_after = os.getloadavg()
+  for worker in workers:
+    worker.finish()
+  rows = [summarise(w, shape) for w in workers]
+  flops = next((r['flops_per_step'] for r in rows if r.get('flops_per_step')), None)
+  for row in rows:
+    row['load_avg_1m_before'], row['load_avg_1m_after'] = load_before[0], load_after[0]
+    # Same algorithm and shapes on both sides, so XLA's count stands for the peer's work too.
+    if row.get('flops_per_step') is None:
+      row['flops_per_step'] = flops
+  return rows
+
+
+def parse_flag_set(text: str):
+  name, _, mode = text.partition('=')
+  if not name or not mode:
+    raise argparse.ArgumentTypeError(f'--jax-flag-set {text!r}: expected NAME=tuned|none|<XLA flags>')
+  return (JAX_IMPL if name == JAX_IMPL else f'{JAX_IMPL}[{name}]', mode)
+
+
+def parse_args(argv=None):
+  parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+  parser.add_argument('--quick', action='store_true',
+                      help="only the seed's configuration (batch 64, 32x32, float32) against torch eager")
+  parser.add_argument('--batches', help='comma-separated global batch sizes; default 64,256 (--quick: 64)')
+  parser.add_argument('--sizes', help='comma-separated image sizes; default 32,64 (--quick: 32)')
+  parser.add_argument('--dtypes', help='float32,bfloat16 (default; --quick: float32)')
+  parser.add_argument('--peers', help='torch variants: eager,compile (default; --quick: eager)')
+  parser.add_argument('--channels', type=int, default=1, help="image channels (the seed's digits: 1)")
+  parser.add_argument('--steps', type=int, default=20, help='timed steps per implementation (>= 20 for results)')
+  parser.add_argument('--rounds', type=int, default=4, help='interleaved measurement rounds')
+  parser.add_argument('--warmup', type=int, default=3, help='untimed steps after compilation')
+  parser.add_argument('--threads', type=int, default=os.cpu_count(), help='torch intra-op threads')
+  parser.add_argument('--torch-device', default='auto', help="'auto' (cuda if available), 'cpu', 'cuda'")
+  parser.add_argument('--no-torch', dest='torch', action='store_false', help='measure JAX only')
+  parser.add_argument('--no-extras', dest='extras', action='store_false',
+                      help='skip the input-pipeline and FID feature-extraction rates')
+  parser.add_argument('--jax-flag-set', dest='jax_flag_sets', action='append', type=parse_flag_set,
+                      help="NAME=tuned|none|'<XLA_FLAGS>': one JAX implementation per set (A/B of XLA "
+                           "flags); default: jax=tuned (gan_jax.xla_flags)")
+  parser.add_argument('--peak-matmul-size', type=int, default=0,
+                      help='side of the matmul timed for the measured peak; 0 = 2048 on CPU, 8192 on GPU')
+  parser.add_argument('--out', default=os.path.join(HERE, 'results'))
+  parser.add_argument('--tag', default='', help="output file stem; default 'quick' or 'full'")
+  args = parser.parse_args(argv)
+  args.jax_flag_sets = args.jax_flag_sets or [(JAX_IMPL, 'tuned')]
+  defaults = (QUICK_DEFAULTS if args.quick else FULL_DEFAULTS)
+  for key, value in defaults.items():   # explicit options win, so a smoke test can shrink --quick
+    if getattr(args, key) is None:
+      setattr(args, key, value)
+  args.peers = [p for p in args.peers.split(',') if p]
+  unknown = [p for p in args.peers if p not in TORCH_IMPLS]
+  if unknown:
+    parser.error(f'--peers: unknown {unknown}; allowed: {", ".join(TORCH_IMPLS)}')
+  args.tag = args.tag or ('quick' if args.quick else 'full')
+  return args
+
+
+def shapes_of(args) -> List[dict]:
+  return [{'batch': int(b), 'size': int(s), 'dtype': d}
+          for s in args.sizes.split(',') for b in args.batches.split(',') for d in args.dtypes.split(',')]
+
+
+def headline_speedup(rows: List[dict], shapes: List[dict]):
+  """(torch eager step time / JAX step time, shape) at the seed's configuration when it was measured,
+  else at the first measured shape; nan when either side is missing."""
+  shape = SEED_CONFIG if SEED_CONFIG in shapes else shapes[0]
+  def median_of(impl):
+    for row in rows:
+      if (row['impl'] == impl and row['batch'] == shape['batch'] and
+          row['image_size'] == shape['size'] and row['dtype'] == shape['dtype']):
+        return row.get('step_ms_median')
+    return None
+  jax_ms, torch_ms = median_of(JAX_IMPL), median_of(TORCH_IMPLS['eager'])
+  return (torch_ms / jax_ms if jax_ms and torch_ms else float('nan')), shape
+
+
+def main(argv=None):
+  args = parse_args(argv)
+  torch_missing = importlib.util.find_spec('torch') is None
+  notes = []
+  if args.torch and torch_missing:
+    args.torch = False
+    notes.append('PyTorch peer missing: torch is not installed; measured JAX only.')
+  elif not args.torch:
+    notes.append('PyTorch peer not measured (--no-torch).')
+  for note in notes:
+    print(note, flush=True)
+  meta = {
+      'date': datetime.datetime.now().isoformat(timespec='seconds'), 'command': ' '.join(sys.argv),
+      'host': platform.node(), 'cpu_count': os.cpu_count(), 'python': platform.python_version(),
+      'load_avg_start': os.getloadavg(), 'steps': args.steps, 'rounds': args.rounds,
+      'warmup': args.warmup, 'channels': args.channels, 'notes': notes,
+      'xla_flags_env': os.environ.get('XLA_FLAGS', ''),
+  }
+  peaks = run_peaks(args)
+  rows, shapes = [], shapes_of(args)
+  with tempfile.TemporaryDirectory(prefix='gan_jax_bench_') as log_dir:
+    for shape in shapes:
+      print(f'measuring {shape} ...', flush=True)
+      rows += measure_shape(args, shape, log_dir)
+  extras = bench_extras.measure_extras(args.channels) if args.extras and not args.quick else {}
+  meta['load_avg_end'] = os.getloadavg()
+  speedup, speedup_shape = headline_speedup(rows, shapes)
+  result = {'meta': meta, 'peaks': peaks, 'results': rows, 'extras': extras,
+            'jax_vs_torch_speedup': speedup, 'speedup_shape': speedup_shape}
+  bench_report.add_derived(result)
+  markdown = bench_report.to_markdown(result)
+  os.makedirs(args.out, exist_ok=True)
+  with open(os.path.join(args.out, f'{args.tag}.json'), 'w') as f:
+    json.dump(result, f, indent=1, default=str)
+  with open(os.path.join(args.out, f'{args.tag}.md'), 'w') as f:
+    f.write(markdown)
+  print(markdown)
+  print(f'jax_vs_torch_speedup={result["jax_vs_torch_speedup"]:.3f}')
+  return 0 if all(not r['error'] for r in rows) else 1
+
+
+if __name__ == '__main__':
+  sys.exit(main())

@@ -1,0 +1,89 @@
+"""Smoke test of benchmarks/run.py: the real JAX step (and the PyTorch peer when torch is installed) for
+two steps on 8x8 images in a subprocess, checking the output contract (speedup line, JSON, markdown)."""
+
+import importlib.util
+import json
+import math
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HAS_TORCH = importlib.util.find_spec('torch') is not None
+
+
+@pytest.fixture(scope='module')
+def smoke_run(tmp_path_factory):
+  out = tmp_path_factory.mktemp('bench')
+  command = [sys.executable, os.path.join(ROOT, 'benchmarks', 'run.py'), '--quick', '--batches', '8',
+             '--sizes', '8', '--steps', '2', '--rounds', '2', '--warmup', '1', '--peak-matmul-size', '128',
+             '--no-extras', '--out', str(out), '--tag', 'smoke']
+  completed = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=ROOT)
+  return completed, out
+
+
+def test_run_succeeds_and_ends_with_speedup_line(smoke_run):
+  completed, _ = smoke_run
+  assert completed.returncode == 0, completed.stderr[-2000:]
+  last = completed.stdout.strip().splitlines()[-1]
+  name, _, value = last.partition('=')
+  assert name == 'jax_vs_torch_speedup'
+  speedup = float(value)
+  assert (speedup > 0) if HAS_TORCH else math.isnan(speedup)
+
+
+def test_json_has_one_measured_row_per_implementation(smoke_run):
+  _, out = smoke_run
+  result = json.loads((out / 'smoke.json').read_text())
+  assert {'meta', 'peaks', 'results', 'extras', 'jax_vs_torch_speedup'} <= set(result)
+  impls = [row['impl'] for row in result['results']]
+  assert impls == (['jax', 'torch-eager'] if HAS_TORCH else ['jax'])
+  for row in result['results']:
+    assert row['error'] is None
+    assert (row['batch'], row['image_size'], row['dtype']) == (8, 8, 'float32')
+    assert row['timed_steps'] == 2 and len(row['step_ms_round_medians']) == 2
+    assert row['step_ms_median'] > 0 and row['images_per_s'] == pytest.approx(
+        8 / (row['step_ms_median'] / 1e3))
+    assert row['peak_rss_mb'] > 50          # a Python process with a framework loaded
+    assert row['flops_per_step'] > 0        # XLA's count, shared with the peer's row
+  jax_row = result['results'][0]
+  assert jax_row['compile_s'] > 0 and jax_row['params'] > 0
+  assert result['peaks']['measured_matmul_flops']['float32'] > 0
+
+
+def test_markdown_table_lists_every_row(smoke_run):
+  _, out = smoke_run
+  markdown = (out / 'smoke.md').read_text()
+  table_rows = [l for l in markdown.splitlines() if l.startswith('| 8 | 8 | float32 |')]
+  assert len(table_rows) == (2 if HAS_TORCH else 1)
+
+
+# gan_jax.xla_flags: pure environment edits (a fake environ dict, no JAX backend involved).
+from gan_jax import xla_flags  # noqa: E402
+
+
+def test_configure_xla_for_cpu_appends_verified_flags(monkeypatch):
+  monkeypatch.setattr(xla_flags, '_jaxlib_version', lambda: (0, 10))
+  environ = {'XLA_FLAGS': '--xla_force_host_platform_device_count=2'}
+  value = xla_flags.configure_xla_for_cpu(environ)
+  assert value == environ['XLA_FLAGS']
+  assert value.split() == ['--xla_force_host_platform_device_count=2',
+                           '--xla_cpu_experimental_ynn_fusion_type=']
+  assert all(flag.startswith('--xla_cpu_') for flag in value.split()[1:])
+
+
+def test_configure_xla_for_cpu_keeps_user_values_and_opt_out(monkeypatch):
+  monkeypatch.setattr(xla_flags, '_jaxlib_version', lambda: (0, 10))
+  user = {'XLA_FLAGS': '--xla_cpu_experimental_ynn_fusion_type=dot'}
+  assert xla_flags.configure_xla_for_cpu(user) == '--xla_cpu_experimental_ynn_fusion_type=dot'
+  opted_out = {xla_flags.OPT_OUT_ENV: '1'}
+  assert xla_flags.configure_xla_for_cpu(opted_out) == '' and 'XLA_FLAGS' not in opted_out
+
+
+def test_configure_xla_for_cpu_skips_unverified_jaxlib(monkeypatch):
+  # XLA aborts on unknown flags, so nothing is added for versions the flags were not measured on.
+  monkeypatch.setattr(xla_flags, '_jaxlib_version', lambda: (9, 0))
+  environ = {}
+  assert xla_flags.configure_xla_for_cpu(environ) == '' and 'XLA_FLAGS' not in environ
