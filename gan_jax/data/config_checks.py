@@ -1,0 +1,101 @@
+"""validate_data_config: every data.* field checked before anything is read or compiled."""
+
+from gan_jax.data.augment import AUGMENTATIONS
+from gan_jax.data.outliers import OUTLIER_SCORES
+from gan_jax.data.rebalance import SAMPLERS
+from gan_jax.data.sources import get_source
+from gan_jax.errors import ConfigError
+
+_RESIZE_METHODS = ('bilinear', 'nearest', 'bicubic', 'area', 'lanczos3', 'lanczos5', 'gaussian', 'mitchellcubic')
+_CHANNEL_POLICIES = ('convert', 'drop')
+
+
+def _require(ok: bool, key: str, value, allowed: str) -> None:
+  if not ok:
+    raise ConfigError(f'data.{key}={value!r}: {allowed}')
+
+
+def _is_int(value) -> bool:
+  return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_fractions(data) -> None:
+  for key in ('val_fraction', 'test_fraction'):
+    value = data[key]
+    _require(isinstance(value, (int, float)) and 0 <= value < 1, key, value, 'must be in [0, 1)')
+  total = data.val_fraction + data.test_fraction
+  _require(total < 1, 'val_fraction', data.val_fraction,
+           f'val_fraction + test_fraction = {total:g} must be < 1 (train needs examples)')
+
+
+def _check_rebalance(data) -> None:
+  SAMPLERS.check(data.rebalance)
+  if data.rebalance != 'target':
+    return
+  target = data.target_distribution
+  _require(bool(target), 'target_distribution', target, "data.rebalance='target' needs {label: weight, ...}")
+  for label, weight in dict(target).items():
+    try:
+      int(label)
+    except (TypeError, ValueError):
+      raise ConfigError(f'data.target_distribution: label {label!r} is not an integer') from None
+    _require(isinstance(weight, (int, float)) and weight >= 0, 'target_distribution', dict(target),
+             f'weight of label {label} must be a number >= 0')
+  _require(sum(dict(target).values()) > 0, 'target_distribution', dict(target), 'weights must not all be 0')
+
+
+def _check_augment(data) -> None:
+  for name, prob in data.augment.items():
+    AUGMENTATIONS.check(name)
+    _require(isinstance(prob, (int, float)) and 0 <= prob <= 1, f'augment.{name}', prob, 'probability in [0, 1]')
+  params = data.augment_params
+  for key in ('max_degrees', 'brightness', 'contrast', 'saturation'):
+    _require(isinstance(params[key], (int, float)) and params[key] >= 0, f'augment_params.{key}', params[key],
+             'must be >= 0')
+  _require(params.contrast <= 1 and params.saturation <= 1, 'augment_params.contrast', params.contrast,
+           'contrast and saturation changes must be <= 1 (a factor in [1 - x, 1 + x])')
+  _require(_is_int(params.crop_padding) and 0 <= params.crop_padding < data.image_size,
+           'augment_params.crop_padding', params.crop_padding, f'integer in [0, image_size={data.image_size})')
+  if data.augment.color_jitter > 0 and data.channels != 3:
+    raise ConfigError(f'data.augment.color_jitter={data.augment.color_jitter}: colour jitter needs '
+                      f'data.channels=3 (got {data.channels}); set it to 0 for grey data')
+
+
+def _check_clean(data) -> None:
+  clean = data.clean
+  _require(clean.channel_policy in _CHANNEL_POLICIES, 'clean.channel_policy', clean.channel_policy,
+           f'allowed: {", ".join(_CHANNEL_POLICIES)}')
+  _require(_is_int(clean.min_size) and clean.min_size >= 0, 'clean.min_size', clean.min_size, 'integer >= 0')
+  _require(_is_int(clean.near_duplicate_threshold) and -1 <= clean.near_duplicate_threshold <= 16,
+           'clean.near_duplicate_threshold', clean.near_duplicate_threshold,
+           'Hamming distance in [0, 16] bits of 64, or -1 (off)')
+  OUTLIER_SCORES.check(clean.outlier_score)
+  _require(isinstance(clean.outlier_threshold, (int, float)) and clean.outlier_threshold > 0,
+           'clean.outlier_threshold', clean.outlier_threshold, 'must be > 0')
+
+
+def validate_data_config(config) -> None:
+  """Raises ConfigError (one line naming the field) for any invalid config.data value.
+
+  Cheap and offline: reads no data (image_folder only checks that the folder exists). The global batch
+  is checked against config.num_processes when that is set; the device count is the trainer's check.
+  """
+  data = config.data
+  _require(isinstance(data.name, str) and bool(data.name), 'name', data.name, 'a dataset name')
+  _require(_is_int(data.image_size) and data.image_size >= 4, 'image_size', data.image_size, 'integer >= 4')
+  _require(data.channels in (1, 3), 'channels', data.channels, 'allowed: 1, 3')
+  _require(_is_int(data.num_samples), 'num_samples', data.num_samples, 'integer')
+  _require(data.resize_method in _RESIZE_METHODS, 'resize_method', data.resize_method,
+           f'allowed: {", ".join(_RESIZE_METHODS)}')
+  _require(_is_int(data.split_seed), 'split_seed', data.split_seed, 'integer')
+  _require(_is_int(data.prefetch) and data.prefetch >= -1, 'prefetch', data.prefetch,
+           'batches to prefetch: integer >= 0, or -1 for AUTOTUNE')
+  _check_fractions(data)
+  _check_rebalance(data)
+  _check_augment(data)
+  _check_clean(data)
+  batch, processes = config.train.batch_size, config.get('num_processes', 0) or 0
+  if processes > 0 and batch % processes:
+    raise ConfigError(f'train.batch_size={batch}: must divide by num_processes={processes} (each process '
+                      'reads an equal share)')
+  get_source(data.name).validate(data)

@@ -1,0 +1,59 @@
+"""The data a source hands to the cleaning stage, and what cleaning hands to the splits."""
+
+import dataclasses
+from typing import Iterator, List, Optional, Sequence, Union
+
+import numpy as np
+
+SPLITS = ('train', 'val', 'test')
+
+
+@dataclasses.dataclass
+class RecordChunk:
+  """A chunk of raw examples from a source.
+
+  `payload` is either one array [n, ...] (decoded pixels of one shape, or points [n, 2]) or a list of
+  n items, each a decoded array [H, W, C] or a file path (str) to decode.
+  `splits` names each example's given split ('train' | 'val' | 'test'), or is None when the source has
+  no splits (the splits stage assigns them).
+  """
+  sources: List[str]
+  labels: np.ndarray                      # int64 [n]
+  payload: Union[np.ndarray, Sequence]
+  splits: Optional[List[str]] = None
+
+
+@dataclasses.dataclass
+class SourceData:
+  """What a source provides: how to read its examples and what they mean."""
+  kind: str                                 # 'image' | 'points'
+  chunks: Iterator[RecordChunk]             # consumed once, by the cleaning stage
+  num_classes: int                          # 0: unlabelled
+  label_names: Optional[List[str]] = None
+  has_splits: bool = False                  # examples carry a given split
+  synthetic: bool = False                   # generated from clean data: perceptual near-duplicate search is skipped
+  mode_centers: Optional[np.ndarray] = None  # points: float64 [K, 2]
+  mode_std: Optional[float] = None
+  notes: List[str] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class CleanData:
+  """The cleaned examples of one dataset: arrays aligned on the first axis.
+
+  data: uint8 [N, S, S, C] images at the output resolution, or float32 [N, 2] points.
+  splits: str [N], one of SPLITS after the splits stage ('' before, for sources without splits).
+  """
+  data: np.ndarray
+  labels: np.ndarray          # int64 [N]
+  sources: np.ndarray         # str [N]
+  splits: np.ndarray          # str [N]
+  content_hash: np.ndarray    # uint64 [N]
+  perceptual_hash: np.ndarray  # uint64 [N] (0 for points)
+  features: np.ndarray        # float32 [N, F]: embedding for the outlier score
+
+  def take(self, mask_or_index: np.ndarray) -> 'CleanData':
+    return CleanData(**{f.name: getattr(self, f.name)[mask_or_index] for f in dataclasses.fields(self)})
+
+  def __len__(self) -> int:
+    return len(self.labels)

@@ -1,0 +1,28 @@
+"""The registry of gan_jax data sources; any other name is looked up in the tfds catalogue."""
+
+from gan_jax.registry import Registry
+
+
+class Source:
+  """A data source: validates its config fields and reads its examples.
+
+  Subclasses are registered as instances: `SOURCES.register(name)(SourceClass)` instantiates lazily via
+  `get_source`.
+  """
+
+  kind = 'image'   # 'image' | 'points'
+
+  def validate(self, data_config) -> None:
+    """Raises ConfigError for source-specific config problems (cheap: no data is read)."""
+
+  def fingerprint(self, data_config) -> str:
+    """Extra cache-key material that changes when the source's content changes (e.g. a folder listing)."""
+    del data_config
+    return ''
+
+  def load(self, data_config):
+    """Returns records.SourceData; raises DataError when the data cannot be read."""
+    raise NotImplementedError
+
+
+SOURCES = Registry('data source', 'data.name')
