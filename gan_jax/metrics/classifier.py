@@ -1,0 +1,197 @@
+"""gan_jax's own small CNN classifier: the offline feature extractor for digits, stacked digits, MNIST.
+
+Its penultimate layer (classifier.feature_dim units) gives FID-like features, its logits the IS and its
+argmax the labels for mode counts. For stacked datasets (`stacked_*`: C channels, base**C classes with
+label = d0 * base**(C-1) + ... + d_{C-1}) one single-digit classifier is trained on the channels and
+applied per channel (see `stacked_outputs`).
+"""
+
+import json
+import logging
+import os
+import time
+from typing import Any, Dict, Tuple
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import orbax.checkpoint as ocp
+
+from gan_jax.errors import DataError
+
+CLASSIFIER_FORMAT = 1
+
+
+class ConvClassifier(nn.Module):
+  """x [N, H, W, C] in [-1, 1] -> (features [N, feature_dim] (post-ReLU), logits [N, num_classes])."""
+  num_classes: int
+  width: int = 32
+  feature_dim: int = 128
+
+  @nn.compact
+  def __call__(self, x):
+    # One conv at full resolution (the costly one), two at each lower resolution.
+    for multiple, convs in ((1, 1), (2, 2), (4, 2)):
+      for _ in range(convs):
+        x = nn.relu(nn.Conv(self.width * multiple, (3, 3))(x))
+      x = nn.max_pool(x, (2, 2), strides=(2, 2))
+    x = x.mean(axis=(1, 2))
+    features = nn.relu(nn.Dense(self.feature_dim)(x))
+    return features, nn.Dense(self.num_classes)(features)
+
+
+# ------------------------------------------------------------------ stacked datasets
+def stacked_base(ds) -> int:
+  """base > 1 when ds is a stacked dataset (one digit per channel), else 0."""
+  channels = ds.example_shape[-1]
+  if not str(ds.name).startswith('stacked') or channels < 2 or not ds.num_classes:
+    return 0
+  base = int(round(ds.num_classes ** (1.0 / channels)))
+  return base if base ** channels == ds.num_classes else 0
+
+
+def split_channels(images: np.ndarray, labels: np.ndarray, base: int) -> Tuple[np.ndarray, np.ndarray]:
+  """Stacked [N, H, W, C], labels [N] -> single-channel [N*C, H, W, 1] and per-channel digits [N*C]."""
+  n, channels = images.shape[0], images.shape[-1]
+  digits = np.stack([(labels // base ** (channels - 1 - c)) % base for c in range(channels)], axis=1)
+  return np.moveaxis(images, -1, 1).reshape(n * channels, *images.shape[1:3], 1), digits.reshape(-1)
+
+
+def stacked_outputs(features: jnp.ndarray, logits: jnp.ndarray, batch: int) -> Dict[str, jnp.ndarray]:
+  """Per-channel outputs [B*C, F], [B*C, base] -> features [B, C*F], joint logits [B, base**C], labels [B].
+
+  Joint log-probabilities assume independent channels: log p(d0..) = sum_c log p_c(d_c); the flattening
+  order makes index = d0 * base**(C-1) + ... , the stacked label convention.
+  """
+  channels = features.shape[0] // batch
+  log_p = jax.nn.log_softmax(logits.reshape(batch, channels, -1), axis=-1)
+  joint = log_p[:, 0]
+  for c in range(1, channels):
+    joint = (joint[:, :, None] + log_p[:, c, None, :]).reshape(batch, -1)
+  return {'features': features.reshape(batch, -1), 'logits': joint, 'labels': jnp.argmax(joint, -1)}
+
+
+def classifier_examples(ds, split: str) -> Tuple[np.ndarray, np.ndarray, int]:
+  """(images, labels, num_classes) the classifier trains/tests on for `split` of ds."""
+  if ds.kind != 'image' or not ds.num_classes:
+    raise DataError(f'dataset {ds.name!r}: the classifier needs a labelled image dataset')
+  arrays = ds.split_arrays(split)
+  base = stacked_base(ds)
+  if base:
+    images, labels = split_channels(arrays['image'], arrays['label'], base)
+    return images, labels, base
+  return arrays['image'], arrays['label'], ds.num_classes
+
+
+# ------------------------------------------------------------------ training
+def _train_step(model, optimizer):
+  def loss_fn(params, images, labels):
+    _, logits = model.apply({'params': params}, images)
+    return optax.softmax_cross_entropy_with_integer_labels(logits, labels).mean()
+
+  @jax.jit
+  def step(params, opt_state, images, labels):
+    loss, grads = jax.value_and_grad(loss_fn)(params, images, labels)
+    updates, opt_state = optimizer.update(grads, opt_state, params)
+    return optax.apply_updates(params, updates), opt_state, loss
+  return step
+
+
+def _random_shift(rng: np.random.RandomState, images: np.ndarray, max_shift: int = 2) -> np.ndarray:
+  # Small translations: cheap augmentation that makes the classifier robust to GAN samples' jitter.
+  padded = np.pad(images, ((0, 0), (max_shift,) * 2, (max_shift,) * 2, (0, 0)), constant_values=-1)
+  dy, dx = rng.randint(0, 2 * max_shift + 1, size=2)
+  return padded[:, dy:dy + images.shape[1], dx:dx + images.shape[2]]
+
+
+def accuracy(model, params, images: np.ndarray, labels: np.ndarray, batch_size: int = 512) -> float:
+  predict = jax.jit(lambda p, x: jnp.argmax(model.apply({'params': p}, x)[1], -1))
+  hits = sum(int((np.asarray(predict(params, images[i:i + batch_size])) == labels[i:i + batch_size]).sum())
+             for i in range(0, len(images), batch_size))
+  return hits / len(images)
+
+
+def fit_classifier(clf_config, images, labels, num_classes, seed: int = 0) -> Tuple[ConvClassifier, Any]:
+  """Adam with cosine decay on cross-entropy; returns (model, params)."""
+  model = ConvClassifier(num_classes, clf_config.width, clf_config.feature_dim)
+  params = model.init(jax.random.PRNGKey(seed), jnp.zeros((1,) + images.shape[1:]))['params']
+  optimizer = optax.adam(optax.cosine_decay_schedule(clf_config.lr, clf_config.steps))
+  opt_state = optimizer.init(params)
+  step = _train_step(model, optimizer)
+  rng = np.random.RandomState(seed)
+  for i in range(clf_config.steps):
+    idx = rng.randint(0, len(images), clf_config.batch_size)
+    params, opt_state, loss = step(params, opt_state, _random_shift(rng, images[idx]), labels[idx])
+    if i % 500 == 0 or i == clf_config.steps - 1:
+      logging.info('classifier step %d: loss %.4f', i, float(loss))
+  return model, params
+
+
+# ------------------------------------------------------------------ storage
+def cache_root(config) -> str:
+  """Where runs share classifiers and reference features: data.data_dir, else $GAN_JAX_CACHE_DIR, else ~/.cache/gan_jax."""
+  return config.data.data_dir or os.environ.get('GAN_JAX_CACHE_DIR') or os.path.expanduser('~/.cache/gan_jax')
+
+
+def default_classifier_dir(config) -> str:
+  """Shared per-dataset cache: <cache_root>/classifiers/<dataset>-<size>-<channels>-<classifier settings>."""
+  root = cache_root(config)
+  clf = config.classifier
+  key = (f'{config.data.name}-{config.data.image_size}-{config.data.channels}'
+         f'-w{clf.width}-f{clf.feature_dim}-s{clf.steps}')
+  return os.path.join(root, 'classifiers', key)
+
+
+def classifier_dir(config) -> str:
+  return config.eval.classifier_dir or default_classifier_dir(config)
+
+
+def save_classifier(path: str, params, meta: Dict[str, Any]) -> None:
+  manager = ocp.CheckpointManager(os.path.abspath(path))
+  manager.save(0, args=ocp.args.Composite(params=ocp.args.StandardSave(params), meta=ocp.args.JsonSave(meta)),
+               force=True)
+  manager.wait_until_finished()
+  manager.close()
+
+
+def load_classifier(path: str) -> Tuple[ConvClassifier, Any, Dict[str, Any]]:
+  """(model, params, meta) saved by `train_classifier`; DataError when missing."""
+  path = os.path.abspath(path)
+  if not os.path.isdir(path):
+    raise DataError(f'classifier {path!r} not found; train it with --mode=train_classifier')
+  manager = ocp.CheckpointManager(path)
+  step = manager.latest_step()
+  if step is None:
+    raise DataError(f'classifier {path!r} holds no checkpoint; train it with --mode=train_classifier')
+  restored = manager.restore(step, args=ocp.args.Composite(params=ocp.args.StandardRestore(),
+                                                           meta=ocp.args.JsonRestore()))
+  manager.close()
+  meta = restored['meta']
+  model = ConvClassifier(meta['num_classes'], meta['width'], meta['feature_dim'])
+  return model, jax.tree_util.tree_map(jnp.asarray, restored['params']), meta
+
+
+def train_classifier(config, workdir, ds=None) -> Dict[str, Any]:
+  """Trains on ds 'train', measures 'test' accuracy, saves to `classifier_dir(config)`.
+
+  Returns dict(test_accuracy=float, path=str). `ds` defaults to gan_jax.data.prepare_dataset(config, workdir).
+  """
+  if ds is None:
+    from gan_jax.data import prepare_dataset  # The data stage is only needed when no ds is given.
+    ds = prepare_dataset(config, workdir)
+  images, labels, num_classes = classifier_examples(ds, 'train')
+  start = time.time()
+  model, params = fit_classifier(config.classifier, images, labels, num_classes, seed=config.seed)
+  test_images, test_labels, _ = classifier_examples(ds, 'test')
+  test_accuracy = accuracy(model, params, test_images, test_labels)
+  path = classifier_dir(config)
+  meta = {'format': CLASSIFIER_FORMAT, 'dataset': ds.name, 'example_shape': list(ds.example_shape),
+          'stacked_base': stacked_base(ds), 'num_classes': num_classes, 'width': config.classifier.width,
+          'feature_dim': config.classifier.feature_dim, 'classifier_config': config.classifier.to_dict(),
+          'test_accuracy': test_accuracy, 'num_test': int(len(test_labels)), 'train_seconds': time.time() - start}
+  if jax.process_index() == 0:
+    save_classifier(path, params, meta)
+  logging.info('classifier for %s: test accuracy %.4f, saved to %s', ds.name, test_accuracy, path)
+  return {'test_accuracy': test_accuracy, 'path': path}

@@ -1,0 +1,57 @@
+"""validate_eval_config: the eval (and classifier) sections, checked before anything compiles."""
+
+import os
+
+from gan_jax.errors import ConfigError
+from gan_jax.metrics.extractors import EXTRACTORS, extractor_dim
+from gan_jax.metrics.registry import METRICS
+
+# Names of gan_jax's 2D sources; their features are the raw points (dimension 2).
+POINT_DATASETS = ('ring2d', 'grid2d')
+
+
+def _positive(section, name, key, kind=int):
+  value = getattr(section, key)
+  if not isinstance(value, kind) or isinstance(value, bool) or value <= 0:
+    raise ConfigError(f'{name}.{key}={value!r} must be a positive {kind.__name__}')
+
+
+def validate_classifier_config(config) -> None:
+  for key in ('steps', 'batch_size', 'width', 'feature_dim'):
+    _positive(config.classifier, 'classifier', key)
+  lr = config.classifier.lr
+  if not isinstance(lr, (int, float)) or isinstance(lr, bool) or not lr > 0:
+    raise ConfigError(f'classifier.lr={config.classifier.lr!r} must be > 0')
+
+
+def validate_eval_config(config) -> None:
+  """Raises ConfigError (one line naming the key) for an eval config that cannot work."""
+  ev = config.eval
+  metrics = (ev.metrics,) if isinstance(ev.metrics, str) else tuple(ev.metrics)
+  for name in metrics:
+    METRICS.check(name)
+  EXTRACTORS.check(ev.extractor)
+  for key in ('num_samples', 'batch_size'):
+    _positive(ev, 'eval', key)
+  if not isinstance(ev.every_steps, int) or ev.every_steps < 0:
+    raise ConfigError(f'eval.every_steps={ev.every_steps!r} must be an int >= 0 (0 = only at the end)')
+  points = config.data.name in POINT_DATASETS
+  if not points and ev.extractor == 'inception':
+    if not ev.inception_weights or not os.path.isfile(ev.inception_weights):
+      raise ConfigError(f'eval.inception_weights={ev.inception_weights!r} is not a file; convert pytorch-fid '
+                        'weights with python -m gan_jax.metrics.convert_inception (see README)')
+  if not points and ev.extractor == 'classifier':
+    validate_classifier_config(config)
+    if ev.classifier_dir and not os.path.isdir(ev.classifier_dir):
+      raise ConfigError(f"eval.classifier_dir={ev.classifier_dir!r} does not exist; train it with "
+                        "--mode=train_classifier or set '' to train one on demand")
+  dim = extractor_dim(config, 'points' if points else 'image')
+  if any(METRICS.get(name).uses_covariance for name in metrics) and ev.num_samples <= dim:
+    raise ConfigError(f'eval.num_samples={ev.num_samples} is too small for FID with {dim}-d features '
+                      f'(eval.extractor={ev.extractor!r}): use more than {dim}')
+  if 'is' in metrics and points:
+    raise ConfigError(f"eval.metrics: 'is' needs images; data.name={config.data.name!r} is a 2D point dataset")
+  produced = {key for name in metrics for key in METRICS.get(name).keys}
+  if ev.best_metric and ev.best_metric not in produced:
+    raise ConfigError(f'eval.best_metric={ev.best_metric!r} is not produced by eval.metrics={metrics}; '
+                      f'allowed: {", ".join(sorted(produced))} or empty')
