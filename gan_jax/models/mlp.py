@@ -101,9 +101,6 @@ def validate_config(model_config: Any, example_shape: Sequence[int]) -> None:
   m = model_config
   for key in ('g_depth', 'g_hidden', 'd_depth', 'd_hidden'):
     require_positive_int(m[key], f'model.{key}')
-  for key in ('g_batch_norm', 'd_batch_norm'):
-    if not isinstance(m[key], bool):
-      raise ConfigError(f'model.{key}={m[key]!r} must be True or False')
   pieces = m.d_maxout_pieces
   if isinstance(pieces, bool) or not isinstance(pieces, int) or pieces < 0:
     raise ConfigError(f'model.d_maxout_pieces={pieces!r} must be an integer >= 0 (> 1: maxout)')
