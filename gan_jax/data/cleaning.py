@@ -42,8 +42,10 @@ def resize_images(pixels: np.ndarray, size: int, method: str, antialias: bool) -
   """uint8 [n, H, W, C] -> uint8 [n, size, size, C] with tf.image.resize (unchanged when already square size)."""
   if pixels.shape[1:3] == (size, size):
     return pixels
+  # tf's antialias filter only acts when downsampling; its kernel is much slower, so skip it otherwise.
+  downsampling = max(pixels.shape[1:3]) > size
   resized = tf.image.resize(tf.convert_to_tensor(pixels, tf.float32), (size, size), method=method,
-                            antialias=antialias)
+                            antialias=antialias and downsampling)
   return np.round(resized.numpy()).clip(0, 255).astype(np.uint8)
 
 
