@@ -56,15 +56,14 @@ def get_config() -> ml_collections.ConfigDict:
   data.clean.channel_policy = 'convert'      # wrong channel count: convert | drop
   data.clean.min_size = 8                    # drop images smaller than this on either side (pixels)
   data.clean.exact_duplicates = True
-  data.clean.near_duplicate_threshold = 4    # max Hamming distance between 64-bit perceptual hashes; -1 = off
+  data.clean.near_duplicate_threshold = 2    # max Hamming distance between 64-bit perceptual hashes; -1 = off (4 also merged distinct 8x8 digits)
   data.clean.cross_split_duplicates = True   # drop val/test images that have a (near) copy in train
   data.clean.outlier_score = 'none'          # none | mad (robust z-score of a feature embedding)
   data.clean.outlier_threshold = 6.0
   # Input pipeline.
-  data.shuffle_buffer = 10_000
   data.cache = True
   data.deterministic = True
-  data.prefetch = 2
+  data.prefetch = 2              # batches prefetched; 0 = none, -1 = AUTOTUNE
 
   # ---------------------------------------------------------------- model
   config.model = model = ml_collections.ConfigDict()
