@@ -71,6 +71,8 @@ def _per_logit_grad_norms_sq(d_fn: Callable[[Array], Array], x: Array) -> Array:
 
   A packed D (config.model.pack = m) gives L = B / m logits, each depending on m consecutive
   examples; its gradient is taken over that whole group, so the norm is per logit, not per example.
+  Computed as the gradient of sum(logits), which is exact when logits do not interact; a D with
+  train-mode BatchNorm couples the batch, and this is then the usual gradient-of-the-sum estimate.
   """
   logits, vjp = jax.vjp(d_fn, x)
   (grads,) = vjp(jnp.ones_like(logits))   # logit i depends only on its own group

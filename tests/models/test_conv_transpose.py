@@ -27,11 +27,12 @@ def reference(x, kernel, stride, padding):
   return module.apply({'params': {'kernel': kernel[::-1, ::-1]}}, x)
 
 
-def _inputs(seed, k, cin, cout, size, dtype=jnp.float32):
-  kx, kk, kg = jax.random.split(jax.random.key(seed), 3)
-  x = jax.random.normal(kx, (2, size, size, cin), dtype)
-  kernel = jax.random.normal(kk, (k, k, cin, cout), dtype)
-  return x, kernel, kg
+def _inputs(seed, k, cin, cout, size):
+  """x [2, size, size, cin], kernel [k, k, cin, cout] and an rng (numpy: jax.random compiles slowly)."""
+  rng = np.random.default_rng(seed)
+  x = jnp.asarray(rng.standard_normal((2, size, size, cin)), jnp.float32)
+  kernel = jnp.asarray(rng.standard_normal((k, k, cin, cout)), jnp.float32)
+  return x, kernel, rng
 
 
 @pytest.mark.parametrize('k,stride,padding,cin,cout,size', CASES)
@@ -39,12 +40,12 @@ def test_values_and_gradients_match_reference(k, stride, padding, cin, cout, siz
   x, kernel, kg = _inputs(0, k, cin, cout, size)
   mine = lambda x, w: conv_transpose(x, w, (stride, stride), (padding, padding))
   ref = lambda x, w: reference(x, w, stride, padding)
-  y, mine_vjp = jax.vjp(mine, x, kernel)
-  y_ref, ref_vjp = jax.vjp(ref, x, kernel)
+  y, mine_vjp = jax.vjp(jax.jit(mine), x, kernel)
+  y_ref, ref_vjp = jax.vjp(jax.jit(ref), x, kernel)
   assert y.shape == (2, (size - 1) * stride - 2 * padding + k, (size - 1) * stride - 2 * padding + k,
                      cout)
   np.testing.assert_allclose(y, y_ref, atol=1e-5, rtol=1e-5)
-  dy = jax.random.normal(kg, y.shape)
+  dy = jnp.asarray(kg.standard_normal(y.shape), jnp.float32)
   for got, want in zip(mine_vjp(dy), ref_vjp(dy)):
     np.testing.assert_allclose(got, want, atol=1e-4, rtol=1e-5)
 
@@ -52,8 +53,9 @@ def test_values_and_gradients_match_reference(k, stride, padding, cin, cout, siz
 def test_bfloat16_close_to_float32():
   x, kernel, kg = _inputs(1, 4, 8, 6, 4)
   loss = lambda x, w: jnp.sum(jnp.sin(conv_transpose(x, w, (2, 2), (1, 1)).astype(jnp.float32)))
-  grads32 = jax.grad(loss, argnums=(0, 1))(x, kernel)
-  grads16 = jax.grad(loss, argnums=(0, 1))(x.astype(jnp.bfloat16), kernel.astype(jnp.bfloat16))
+  grad_fn = jax.jit(jax.grad(loss, argnums=(0, 1)))
+  grads32 = grad_fn(x, kernel)
+  grads16 = grad_fn(x.astype(jnp.bfloat16), kernel.astype(jnp.bfloat16))
   for g16, g32 in zip(grads16, grads32):
     assert g16.dtype == jnp.bfloat16
     scale = float(jnp.max(jnp.abs(g32)))
@@ -64,8 +66,8 @@ def test_second_order_gradient_matches_reference():
   x, kernel, _ = _inputs(2, 4, 3, 2, 3)
   def input_grad_norm(fn):
     return lambda w: jnp.sum(jnp.square(jax.grad(lambda x: jnp.sum(jnp.tanh(fn(x, w))))(x)))
-  mine = jax.grad(input_grad_norm(lambda x, w: conv_transpose(x, w, (2, 2), (1, 1))))(kernel)
-  ref = jax.grad(input_grad_norm(lambda x, w: reference(x, w, 2, 1)))(kernel)
+  mine = jax.jit(jax.grad(input_grad_norm(lambda x, w: conv_transpose(x, w, (2, 2), (1, 1)))))(kernel)
+  ref = jax.jit(jax.grad(input_grad_norm(lambda x, w: reference(x, w, 2, 1))))(kernel)
   np.testing.assert_allclose(mine, ref, atol=1e-4, rtol=1e-4)
 
 
