@@ -6,7 +6,7 @@ Needs CIFAR-10 prepared by tfds and eval.inception_weights (see README):
 """
 
 from configs import default
-from configs.shrink import shrink
+from configs.shrink import apply_switch
 
 
 def get_config(arg: str = ''):
@@ -30,4 +30,4 @@ def get_config(arg: str = ''):
   config.eval.extractor = 'inception'
   config.eval.every_steps = 10_000
   config.eval.num_samples = 10_000
-  return shrink(config) if arg == 'small' else config
+  return apply_switch(config, arg)

@@ -3,11 +3,11 @@
 About 5 minutes on 2 CPU cores, recognisable digits; evaluated at the end with the digits classifier
 (FID in its feature space, and mode statistics).
   python launch.py --config configs/dcgan_digits.py --workdir runs/dcgan_digits
-  python launch.py --config configs/dcgan_digits.py:small --workdir /tmp/digits_small   # smoke test
+  python launch.py --config configs/dcgan_digits.py:small --workdir /tmp/digits_small   # smoke test (:tiny = tests)
 """
 
 from configs import default
-from configs.shrink import shrink
+from configs.shrink import apply_switch
 
 
 def get_config(arg: str = ''):
@@ -29,4 +29,4 @@ def get_config(arg: str = ''):
   config.eval.metrics = ('fid', 'modes')
   config.eval.extractor = 'classifier'
   config.eval.num_samples = 1000
-  return shrink(config) if arg == 'small' else config
+  return apply_switch(config, arg)

@@ -7,7 +7,7 @@ Needs MNIST prepared by tfds (or data.download=True once):
 """
 
 from configs import default
-from configs.shrink import shrink
+from configs.shrink import apply_switch
 
 
 def get_config(arg: str = ''):
@@ -31,4 +31,4 @@ def get_config(arg: str = ''):
   config.eval.metrics = ('fid', 'modes')
   config.eval.extractor = 'classifier'
   config.eval.num_samples = 10000
-  return shrink(config) if arg == 'small' else config
+  return apply_switch(config, arg)

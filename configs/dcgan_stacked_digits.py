@@ -4,7 +4,7 @@ Unrolled GAN / PacGAN; DCGAN with PacGAN packing 2; modes counted with the digit
 """
 
 from configs import default
-from configs.shrink import shrink
+from configs.shrink import apply_switch
 
 
 def get_config(arg: str = ''):
@@ -29,4 +29,4 @@ def get_config(arg: str = ''):
   config.eval.best_metric = 'fid'
   config.eval.extractor = 'classifier'
   config.eval.num_samples = 10_000
-  return shrink(config) if arg == 'small' else config
+  return apply_switch(config, arg)

@@ -8,6 +8,6 @@ from configs import gan_ring2d
 def get_config(arg: str = ''):
   config = gan_ring2d.get_config(arg)
   config.data.name = 'grid2d'
-  if arg != 'small':
+  if not arg:
     config.train.steps = 10_000
   return config

@@ -4,7 +4,7 @@ samples instead of an image grid; evaluated by mode statistics.
 """
 
 from configs import default
-from configs.shrink import shrink
+from configs.shrink import apply_switch
 
 
 def get_config(arg: str = ''):
@@ -28,4 +28,4 @@ def get_config(arg: str = ''):
   config.eval.best_metric = 'modes'
   config.eval.num_samples = 10_000
   config.eval.batch_size = 2000
-  return shrink(config) if arg == 'small' else config
+  return apply_switch(config, arg)

@@ -13,45 +13,20 @@ if REPO_ROOT not in sys.path:
 
 import pytest  # noqa: E402
 
-from configs import default  # noqa: E402
+from configs import dcgan_digits, gan_ring2d  # noqa: E402
 
 
-def make_tiny_config():
-  """digits at 16x16, a DCGAN a few channels wide, batch 8: compiles and runs in seconds on CPU."""
-  config = default.get_config()
-  config.data.name = 'digits'
-  config.data.image_size = 16
-  config.data.channels = 1
-  config.data.shuffle_buffer = 256
-  config.data.clean.near_duplicate_threshold = -1
-  config.model.latent_dim = 8
-  config.model.g_width = 4
-  config.model.d_width = 4
-  config.train.steps = 4
-  config.train.batch_size = 8
-  config.train.log_every = 2
-  config.train.sample_every = 2
-  config.train.num_sample_images = 4
-  config.checkpoint.every_steps = 2
-  config.checkpoint.keep = 2
-  config.ema.decay = 0.9
-  config.eval.metrics = ()
-  config.eval.num_samples = 16
-  config.eval.batch_size = 8
+def make_tiny_config(data_dir: str = ''):
+  """configs/dcgan_digits.py:tiny: digits at 16x16, a DCGAN 4 channels wide, batch 8, 4 steps."""
+  config = dcgan_digits.get_config('tiny')
+  config.data.data_dir = data_dir
   return config
 
 
-def make_points_config():
-  """ring2d with small MLPs."""
-  config = make_tiny_config()
-  config.data.name = 'ring2d'
-  config.data.num_samples = 512
-  config.model.name = 'mlp'
-  config.model.latent_dim = 4
-  config.model.g_depth = 2
-  config.model.g_hidden = 16
-  config.model.d_depth = 2
-  config.model.d_hidden = 16
+def make_points_config(data_dir: str = ''):
+  """configs/gan_ring2d.py:tiny: ring2d with 2-layer, 16-unit MLPs."""
+  config = gan_ring2d.get_config('tiny')
+  config.data.data_dir = data_dir
   return config
 
 
@@ -62,11 +37,66 @@ def _tensorflow_without_gpus():
   tf.config.set_visible_devices([], 'GPU')
 
 
-@pytest.fixture
-def tiny_config():
-  return make_tiny_config()
+@pytest.fixture(scope='session')
+def data_dir(tmp_path_factory) -> str:
+  """One tfds/prepared-data directory per test session (never ~/tensorflow_datasets)."""
+  return str(tmp_path_factory.mktemp('tensorflow_datasets'))
 
 
 @pytest.fixture
-def points_config():
-  return make_points_config()
+def tiny_config(data_dir):
+  return make_tiny_config(data_dir)
+
+
+@pytest.fixture
+def points_config(data_dir):
+  return make_points_config(data_dir)
+
+
+def subprocess_env(**extra) -> dict:
+  """Environment for a launch.py subprocess: CPU only, quiet TF, repo importable."""
+  env = dict(os.environ, JAX_PLATFORMS='cpu', TF_ENABLE_ONEDNN_OPTS='0', TF_CPP_MIN_LOG_LEVEL='2',
+             PYTHONPATH=os.pathsep.join(filter(None, [REPO_ROOT, os.environ.get('PYTHONPATH', '')])))
+  env.pop('XLA_FLAGS', None)
+  env.update(extra)
+  return env
+
+
+def launch_command(config_file: str, workdir, *flags) -> list:
+  """[python, launch.py, --config=<configs/config_file>, --workdir=..., *flags]."""
+  return [sys.executable, os.path.join(REPO_ROOT, 'launch.py'),
+          f'--config={os.path.join(REPO_ROOT, "configs", config_file)}', f'--workdir={workdir}', *flags]
+
+
+@pytest.fixture
+def run_launch(data_dir):
+  """run_launch(config_file, workdir, *flags, env=None, timeout=300) -> CompletedProcess (text output).
+
+  data.data_dir points at the session's data directory unless a flag sets it.
+  """
+  import subprocess  # pylint: disable=g-import-not-at-top
+
+  def run(config_file, workdir, *flags, env=None, timeout=300):
+    if not any(f.startswith('--config.data.data_dir') for f in flags):
+      flags = (*flags, f'--config.data.data_dir={data_dir}')
+    return subprocess.run(launch_command(config_file, workdir, *flags), env=env or subprocess_env(),
+                          capture_output=True, text=True, timeout=timeout)
+  return run
+
+
+def read_checkpoint(workdir, step=None) -> dict:
+  """The saved TrainState of workdir/checkpoints/<step> (latest when None) as a nested dict of numpy."""
+  import jax  # pylint: disable=g-import-not-at-top
+  import orbax.checkpoint as ocp  # pylint: disable=g-import-not-at-top
+  directory = os.path.join(str(workdir), 'checkpoints')
+  if step is None:
+    step = max(int(name) for name in os.listdir(directory) if name.isdigit())
+  path = os.path.join(directory, str(step), 'state')
+  checkpointer = ocp.StandardCheckpointer()
+  saved = checkpointer.metadata(path)
+  saved = getattr(saved, 'item_metadata', saved)
+  saved = getattr(saved, 'tree', saved)
+  device = jax.sharding.SingleDeviceSharding(jax.devices()[0])
+  target = jax.tree.map(lambda m: jax.ShapeDtypeStruct(m.shape, m.dtype, sharding=device), saved,
+                        is_leaf=lambda x: hasattr(x, 'shape'))
+  return jax.device_get(checkpointer.restore(path, target))

@@ -15,6 +15,7 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 import numpy as np
+from jax.experimental import multihost_utils
 
 from gan_jax import checkpointing, parallel
 from gan_jax.data import prepare_dataset
@@ -43,6 +44,17 @@ def _first_non_finite(host_metrics: List[Tuple[int, Dict[str, np.ndarray]]]) -> 
   return None
 
 
+def _prepare_dataset_once(config: ml_collections.ConfigDict, workdir: str):
+  """prepare_dataset on every process; with several, process 0 prepares (and caches) first, so processes
+  sharing a data_dir do not prepare the same dataset at the same time."""
+  prepare = lambda: prepare_dataset(config, workdir, jax.process_index(), jax.process_count())
+  if jax.process_count() == 1:
+    return prepare()
+  ds = prepare() if jax.process_index() == 0 else None
+  multihost_utils.sync_global_devices('gan_jax: dataset prepared by process 0')
+  return ds if ds is not None else prepare()
+
+
 class _Run:
   """State of one train_and_evaluate call that the helpers below share."""
 
@@ -51,7 +63,7 @@ class _Run:
     self.writer = parallel.is_writer()
     self.mesh = parallel.make_data_mesh()
     parallel.check_global_batch(config.train.batch_size, config.model.pack)
-    self.ds = prepare_dataset(config, self.workdir, jax.process_index(), jax.process_count())
+    self.ds = _prepare_dataset_once(config, self.workdir)
     self.setup = setup_lib.build_setup(config, self.ds.example_shape, self.mesh)
     self.store = checkpointing.CheckpointStore(setup_lib.checkpoint_dir(self.workdir), config.checkpoint.keep)
     self.best_store = None

@@ -47,17 +47,23 @@ def build_setup(config: ml_collections.ConfigDict, example_shape: Sequence[int],
                   init_fn)
 
 
-def make_train_step(setup: GanSetup) -> Callable:
-  """jit(train_step) with the config bound: batch sharded on 'data', state and rng replicated, the
-  incoming state donated. Call as step_fn(state, {'image': global array}, rng) -> (state, metrics)."""
+def bind_train_step(setup: GanSetup) -> Callable:
+  """train_step with everything but (state, batch, rng) bound from the config; pure, not jitted (for
+  callers that compose it further, e.g. gan_jax.train.multi_seed's scan over steps and vmap over seeds)."""
   config = setup.config
-  step = functools.partial(
+  return functools.partial(
       train_step, generator=setup.generator, discriminator=setup.discriminator,
       loss=LOSSES.get(config.loss.name), g_tx=setup.g_tx, d_tx=setup.d_tx, g_schedule=setup.g_schedule,
       d_schedule=setup.d_schedule, latent_dim=config.model.latent_dim, n_critic=config.loss.n_critic,
       gp_weight=config.loss.gp_weight, r1_weight=config.loss.r1_weight, ema_decay=config.ema.decay,
       gradient_penalty=gradient_penalty, r1_penalty=r1_penalty,
       report_probabilities=config.loss.name in PROBABILITY_LOSSES)
+
+
+def make_train_step(setup: GanSetup) -> Callable:
+  """jit(train_step) with the config bound: batch sharded on 'data', state and rng replicated, the
+  incoming state donated. Call as step_fn(state, {'image': global array}, rng) -> (state, metrics)."""
+  step = bind_train_step(setup)
   replicated = parallel.replicated(setup.mesh)
   return jax.jit(step, donate_argnums=0,
                  in_shardings=(replicated, parallel.batch_sharding(setup.mesh), replicated),

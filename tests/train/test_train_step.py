@@ -18,6 +18,7 @@ BATCH = 16
 
 
 def _setup(config, loss_name='non_saturating'):
+  assert config.model.latent_dim == _LATENT
   config.loss.name = loss_name
   generator, discriminator = build_models(config.model, (2,))
   g_tx, g_sched, d_tx, d_sched = make_gan_optimizers(config)
@@ -32,7 +33,7 @@ def _setup(config, loss_name='non_saturating'):
   return generator, discriminator, state, step, {'image': real}
 
 
-_LATENT = 4   # points_config.model.latent_dim
+_LATENT = 8   # points_config.model.latent_dim
 
 
 def _fakes(generator, state, rng):
