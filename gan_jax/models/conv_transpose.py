@@ -19,7 +19,7 @@ reverse-of-reverse, is.
 """
 
 import functools
-from typing import Any, Callable, Sequence, Tuple
+from typing import Any, Callable, Tuple
 
 import flax.linen as nn
 import jax
