@@ -82,7 +82,7 @@ def get_config() -> ml_collections.ConfigDict:
   model.d_batch_norm = False
   model.d_maxout_pieces = 0     # > 1: maxout units with this many pieces in D
   model.activation = 'relu'     # relu | leaky_relu | tanh | elu | gelu | swish
-  model.init_std = 0.02
+  model.init_std = 0.02         # N(0, init_std) weights (the DCGAN init); 0 = flax defaults (LeCun normal)
 
   # ---------------------------------------------------------------- loss
   config.loss = loss = ml_collections.ConfigDict()
