@@ -41,10 +41,8 @@ def validate_eval_config(config) -> None:
       raise ConfigError(f'eval.inception_weights={ev.inception_weights!r} is not a file; convert pytorch-fid '
                         'weights with python -m gan_jax.metrics.convert_inception (see README)')
   if not points and ev.extractor == 'classifier':
+    # eval.classifier_dir need not exist yet: --mode=train_classifier writes it (the Evaluator checks).
     validate_classifier_config(config)
-    if ev.classifier_dir and not os.path.isdir(ev.classifier_dir):
-      raise ConfigError(f"eval.classifier_dir={ev.classifier_dir!r} does not exist; train it with "
-                        "--mode=train_classifier or set '' to train one on demand")
   dim = extractor_dim(config, 'points' if points else 'image')
   if any(METRICS.get(name).uses_covariance for name in metrics) and ev.num_samples <= dim:
     raise ConfigError(f'eval.num_samples={ev.num_samples} is too small for FID with {dim}-d features '
@@ -52,6 +50,6 @@ def validate_eval_config(config) -> None:
   if 'is' in metrics and points:
     raise ConfigError(f"eval.metrics: 'is' needs images; data.name={config.data.name!r} is a 2D point dataset")
   produced = {key for name in metrics for key in METRICS.get(name).keys}
-  if ev.best_metric and ev.best_metric not in produced:
+  if metrics and ev.best_metric and ev.best_metric not in produced:
     raise ConfigError(f'eval.best_metric={ev.best_metric!r} is not produced by eval.metrics={metrics}; '
                       f'allowed: {", ".join(sorted(produced))} or empty')
