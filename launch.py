@@ -51,7 +51,6 @@ def main(argv):
   from gan_jax import xla_flags
   xla_flags.configure_xla_for_cpu()   # before JAX initialises its backend
   from gan_jax import config_checks, parallel
-  from gan_jax.data import tf_env  # noqa: F401  (imports TF quietly, with the GPUs hidden from it)
   from gan_jax.errors import ConfigError, DataError, NonFiniteLossError
   config, workdir = FLAGS.config, FLAGS.workdir
   try:
@@ -59,6 +58,7 @@ def main(argv):
     if config.distributed:
       parallel.initialize_distributed(config)
     config_checks.validate_devices(config, FLAGS.mode)
+    from gan_jax.data import tf_env  # noqa: F401  (TF quiet and without GPUs: JAX owns them)
     os.makedirs(workdir, exist_ok=True)
     _run(FLAGS.mode, config, workdir)
   except (ConfigError, DataError) as e:

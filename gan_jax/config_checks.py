@@ -14,12 +14,13 @@ from gan_jax.errors import ConfigError
 
 MODES = ('train', 'sample', 'prepare', 'evaluate', 'train_classifier')
 
-# (module, function) of each stage's validator, and the modes that need it.
+# (module, function) of each stage's validator, and the modes that need it. Data goes last: importing it
+# loads TensorFlow, so the other mistakes are reported without that wait.
 STAGE_VALIDATORS = (
-    ('gan_jax.data', 'validate_data_config', MODES),
     ('gan_jax.models', 'validate_model_config', ('train', 'sample', 'evaluate')),
     ('gan_jax.losses', 'validate_loss_config', ('train', 'sample', 'evaluate')),
     ('gan_jax.metrics', 'validate_eval_config', ('train', 'evaluate', 'train_classifier')),
+    ('gan_jax.data', 'validate_data_config', MODES),
 )
 
 

@@ -100,3 +100,21 @@ def read_checkpoint(workdir, step=None) -> dict:
   target = jax.tree.map(lambda m: jax.ShapeDtypeStruct(m.shape, m.dtype, sharding=device), saved,
                         is_leaf=lambda x: hasattr(x, 'shape'))
   return jax.device_get(checkpointer.restore(path, target))
+
+
+# The reference run shared by the launch and training-run tests: configs/dcgan_digits.py:tiny for 9 steps,
+# checkpoints at 3, 6, 9 (all kept), a log line every step, one sample grid at step 7.
+TINY_RUN_CONFIG = 'dcgan_digits.py:tiny'
+TINY_RUN_FLAGS = ('--config.train.steps=9', '--config.checkpoint.every_steps=3', '--config.checkpoint.keep=10',
+                  '--config.train.log_every=1', '--config.train.sample_every=7')
+
+
+@pytest.fixture(scope='session')
+def tiny_run(tmp_path_factory, data_dir):
+  """Workdir of a finished TINY_RUN through launch.py (read it, do not train in it)."""
+  import subprocess  # pylint: disable=g-import-not-at-top
+  workdir = tmp_path_factory.mktemp('tiny_run')
+  command = launch_command(TINY_RUN_CONFIG, workdir, *TINY_RUN_FLAGS, f'--config.data.data_dir={data_dir}')
+  result = subprocess.run(command, env=subprocess_env(), capture_output=True, text=True, timeout=600)
+  assert result.returncode == 0, result.stderr[-3000:]
+  return workdir
