@@ -73,8 +73,7 @@ class ClassifierExtractor:
     if meta['dataset'] != ds.name or tuple(meta['example_shape']) != tuple(ds.example_shape):
       raise ConfigError(f'eval.classifier_dir={path!r} was trained on {meta["dataset"]} '
                         f'{tuple(meta["example_shape"])}, not {ds.name} {tuple(ds.example_shape)}')
-    from gan_jax.metrics.inception import variables_hash
-    self.weights_hash, self.test_accuracy, self.path = variables_hash(params), meta['test_accuracy'], path
+    self.weights_hash, self.test_accuracy, self.path = inception.variables_hash(params), meta['test_accuracy'], path
     base = meta['stacked_base']
     channels = ds.example_shape[-1]
     self.dim = meta['feature_dim'] * (channels if base else 1)
