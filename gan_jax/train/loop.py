@@ -37,10 +37,11 @@ def _tree_all_finite(tree) -> jax.Array:
 
 
 def _first_non_finite(host_metrics: List[Tuple[int, Dict[str, np.ndarray]]]) -> Optional[Tuple[int, str, float]]:
+  """(step, metric, value) of the first NaN/Inf, the losses named before the other metrics of a step."""
   for step, metrics in host_metrics:
-    for name, value in metrics.items():
-      if not np.isfinite(value):
-        return step, name, float(value)
+    for name in sorted(metrics, key=lambda n: (n not in ('d_loss', 'g_loss'), n)):
+      if not np.isfinite(metrics[name]):
+        return step, name, float(metrics[name])
   return None
 
 
@@ -132,11 +133,11 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
   DIR/generated.png and evaluates on the val split. Returns the final state."""
   run = _Run(config, workdir)
   train = config.train
+  state = run.initial_state()   # first: a checkpoint that does not fit the config stops the run here
   if run.writer:
     with open(os.path.join(run.workdir, 'config.json'), 'w') as f:
       f.write(config.to_json_best_effort(indent=2, sort_keys=True))
     trim_jsonl(run.logger.jsonl_path, run.last_saved or 0)
-  state = run.initial_state()
   start = int(jax.device_get(state.step))
   rng = setup_lib.replicated_rng(state, run.mesh)
   step_fn = setup_lib.make_train_step(run.setup)
