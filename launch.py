@@ -42,7 +42,7 @@ def _run(mode, config, workdir):
     return evaluate_checkpoint(config, workdir, FLAGS.checkpoint)
   if mode == 'train_classifier':
     from gan_jax.metrics import train_classifier
-    return train_classifier(config, workdir)
+    return print(train_classifier(config, workdir))
   return _prepare(config, workdir)
 
 

@@ -25,7 +25,7 @@ def get_config(arg: str = ''):
   config.train.num_sample_images = 2000   # points in each scatter plot
   config.checkpoint.every_steps = 1000
   config.eval.metrics = ('modes',)
-  config.eval.best_metric = 'modes'
+  config.eval.best_metric = 'reverse_kl'   # lower is better
   config.eval.num_samples = 10_000
   config.eval.batch_size = 2000
   return apply_switch(config, arg)

@@ -77,8 +77,9 @@ def _check_eval_schedule(config) -> None:
   _int(ev.num_samples, 'eval.num_samples', 1)
   _int(ev.batch_size, 'eval.batch_size', 1)
   _int(ev.seed, 'eval.seed', 0)
-  if not isinstance(ev.best_metric, str) or not ev.best_metric:
-    raise ConfigError(f'eval.best_metric={ev.best_metric!r} must name an evaluation result (e.g. fid)')
+  if not isinstance(ev.best_metric, str):
+    raise ConfigError(f'eval.best_metric={ev.best_metric!r} must name an evaluation result (e.g. fid), '
+                      'or be empty (no best checkpoint)')
   if ev.every_steps > 0 and not ev.metrics:
     raise ConfigError('eval.every_steps > 0 needs eval.metrics (empty: nothing to evaluate)')
 

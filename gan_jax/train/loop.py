@@ -73,7 +73,7 @@ class _Run:
     self.logger = RunLogger(self.workdir, config.train.steps, self.writer)
     self.sampler = Sampler(self.setup.generator, config.model.latent_dim, self.mesh, config.eval.batch_size)
     self.evaluator = evaluation.load_evaluator(config, self.ds, self.workdir)
-    if self.evaluator is not None and config.eval.every_steps > 0:
+    if self.evaluator is not None and config.eval.every_steps > 0 and config.eval.best_metric:
       self.best_store = checkpointing.CheckpointStore(setup_lib.checkpoint_dir(self.workdir, best=True), 1)
       best_step = self.best_store.latest_step()
       if best_step is not None:
@@ -120,8 +120,10 @@ class _Run:
     return results
 
   def maybe_keep_best(self, state: TrainState, step: int, results: Dict[str, float]) -> None:
+    if self.best_store is None:
+      return
     value = evaluation.best_value(results, self.config.eval.best_metric)
-    if self.best_store is not None and value < self.best:
+    if value < self.best:
       self.best = value
       meta = setup_lib.checkpoint_meta(self.setup, step, self.ds.kind,
                                        {'best_metric': self.config.eval.best_metric, 'best_value': value})
@@ -143,7 +145,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
   step_fn = setup_lib.make_train_step(run.setup)
   batches = run.ds.train_iterator(train.batch_size, start_step=start)
   pending, window, window_start = [], [], time.perf_counter()
-  every = config.checkpoint.every_steps
+  every, eval_every = config.checkpoint.every_steps, config.eval.every_steps
+  evaluated = None
 
   for step in range(start + 1, train.steps + 1):
     batch = parallel.to_global_batch({'image': next(batches)['image']}, run.mesh)
@@ -151,7 +154,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
     pending.append((step, metrics))
     log_now = step % train.log_every == 0 or step == train.steps
     save_now = step == train.steps or (every > 0 and step % every == 0)
-    if log_now or save_now:
+    eval_now = run.evaluator is not None and eval_every > 0 and step % eval_every == 0
+    if log_now or save_now or eval_now:   # the only host syncs: never a checkpoint or an eval from NaNs
       window += run.check_finite(pending)
       pending = []
     if log_now:
@@ -165,12 +169,13 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
       run.save(state, step)
     if train.sample_every > 0 and step % train.sample_every == 0:
       run.samples_png(state, step, os.path.join(run.workdir, 'samples', f'step_{step:07d}.png'))
-    if run.best_store is not None and step % config.eval.every_steps == 0:
+    if eval_now:
       run.maybe_keep_best(state, step, run.evaluate(state, step, 'val'))
+      evaluated = step
 
   run.store.wait()
   run.samples_png(state, train.steps, os.path.join(run.workdir, 'generated.png'))
-  if run.evaluator is not None:
+  if run.evaluator is not None and evaluated != train.steps:
     run.evaluate(state, train.steps, 'val')
   run.logger.close()
   for store in (run.store, run.best_store):
