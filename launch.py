@@ -13,7 +13,7 @@ import sys
 os.environ.setdefault('TF_ENABLE_ONEDNN_OPTS', '0')
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 
-from absl import app, flags  # noqa: E402
+from absl import app, flags, logging  # noqa: E402
 from ml_collections import config_flags  # noqa: E402
 
 config_flags.DEFINE_config_file('config', None, 'Experiment config file (configs/*.py[:arg]).', lock_config=True)
@@ -48,6 +48,8 @@ def _run(mode, config, workdir):
 
 def main(argv):
   del argv
+  if not FLAGS['verbosity'].present:
+    logging.set_verbosity(logging.WARNING)   # Orbax and tfds log every step of a save at INFO
   from gan_jax import xla_flags
   xla_flags.configure_xla_for_cpu()   # before JAX initialises its backend
   from gan_jax import config_checks, parallel

@@ -6,7 +6,7 @@ Only process 0 writes; other processes get a logger that does nothing.
 import json
 import os
 import time
-from typing import Dict, Optional
+from typing import Dict
 
 import numpy as np
 from clu import metric_writers
@@ -32,8 +32,13 @@ class RunLogger:
     self._writer = metric_writers.create_default_writer(
         workdir, just_logging=not enabled, asynchronous=False) if enabled else None
 
+  def tensorboard_scalars(self, step: int, scalars: Dict[str, float]) -> None:
+    """TensorBoard only (e.g. evaluation results, which have their own eval/results.jsonl)."""
+    if self.enabled:
+      self._writer.write_scalars(step, {k: float(v) for k, v in scalars.items()})
+
   def scalars(self, step: int, scalars: Dict[str, float], console_keys=()) -> None:
-    """TensorBoard + one JSON line; a console line with step, `console_keys`, images/sec and ETA."""
+    """TensorBoard + one metrics.jsonl line + a console line with step, `console_keys`, images/sec, ETA."""
     if not self.enabled:
       return
     scalars = {k: float(v) for k, v in scalars.items()}

@@ -5,7 +5,6 @@ position, which is the step). Metrics stay on the device until a log or checkpoi
 not wait for the device every step; at those steps every pending step's metrics are checked for NaN/Inf.
 """
 
-import json
 import math
 import os
 import time
@@ -115,8 +114,8 @@ class _Run:
   def evaluate(self, state: TrainState, step: int, split: str) -> Dict[str, float]:
     results = self.evaluator.evaluate(self.sampler.sample_fn(state), split, step)
     evaluation.report(results, split, step)
-    self.logger.scalars(step, {f'eval_{split}/{k}': v for k, v in results.items()
-                               if isinstance(v, (int, float, np.floating, np.integer))})
+    self.logger.tensorboard_scalars(step, {f'eval_{split}/{k}': v for k, v in results.items()
+                                           if isinstance(v, (int, float, np.floating, np.integer))})
     return results
 
   def maybe_keep_best(self, state: TrainState, step: int, results: Dict[str, float]) -> None:
