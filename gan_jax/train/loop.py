@@ -69,6 +69,10 @@ class _Run:
     self.best_store = None
     self.best = math.inf
     self.last_saved = self.store.latest_step()
+
+  def open_outputs(self) -> None:
+    """Logger, sampler and evaluator (which may train its classifier): after the resume check passed."""
+    config = self.config
     self.logger = RunLogger(self.workdir, config.train.steps, self.writer)
     self.sampler = Sampler(self.setup.generator, config.model.latent_dim, self.mesh, config.eval.batch_size)
     self.evaluator = evaluation.load_evaluator(config, self.ds, self.workdir)
@@ -135,6 +139,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
   run = _Run(config, workdir)
   train = config.train
   state = run.initial_state()   # first: a checkpoint that does not fit the config stops the run here
+  run.open_outputs()
   if run.writer:
     with open(os.path.join(run.workdir, 'config.json'), 'w') as f:
       f.write(config.to_json_best_effort(indent=2, sort_keys=True))
