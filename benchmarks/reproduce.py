@@ -1,0 +1,261 @@
+"""Reproduces PacGAN's mode-collapse tables: K seeds of each cell, mean +- standard error, beside the paper.
+
+  python benchmarks/reproduce.py --suite=2d --seeds=3 --steps=4000 --long_cell=ring_gan --long_steps=16000
+  python benchmarks/reproduce.py --suite=stacked --seeds=3 --steps=1500
+
+Each cell (a config + arg) trains its K seeds together with gan_jax.train.multi_seed (lax.scan over steps,
+vmap over seeds) in <workdir>/<suite>/<cell>/seed<k>/, evaluating at each step of --eval_steps (default:
+half way and the end). Finished evaluations are read back from the seed workdirs' eval/ folders, unfinished
+runs resume from their checkpoints, so rerunning the command only does what is missing, and a longer
+schedule (--long_steps) continues the same runs. Writes benchmarks/results/repro_<suite>.md and .json.
+"""
+
+import json
+import math
+import os
+import platform
+import shlex
+import sys
+import time
+from typing import Dict, List, NamedTuple, Sequence
+
+os.environ.setdefault('TF_ENABLE_ONEDNN_OPTS', '0')
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from absl import app, flags, logging  # noqa: E402
+
+flags.DEFINE_enum('suite', '2d', ['2d', 'stacked'], 'Which table.')
+flags.DEFINE_integer('seeds', 3, 'Seeds per cell (0 .. seeds-1).')
+flags.DEFINE_integer('steps', 4000, 'Training steps per run (the schedule of the table).')
+flags.DEFINE_list('eval_steps', [], 'Steps at which to evaluate; default: steps/2 and steps.')
+flags.DEFINE_list('cells', [], 'Cells to run (config args with _ for ",", e.g. ring_gan); default: the suite\'s.')
+flags.DEFINE_string('long_cell', '', 'One cell (e.g. ring_gan) continued to --long_steps: the trend with schedule length.')
+flags.DEFINE_integer('long_steps', 0, 'Schedule of --long_cell.')
+flags.DEFINE_integer('steps_per_call', 0, 'Steps per jitted call; 0: the suite default.')
+flags.DEFINE_string('workdir', os.path.join(ROOT, 'runs', 'repro'), 'Root of the experiment workdirs.')
+flags.DEFINE_string('results_dir', os.path.join(ROOT, 'benchmarks', 'results'), 'Where tables go.')
+flags.DEFINE_bool('report_only', False, 'Only aggregate what the workdirs hold.')
+FLAGS = flags.FLAGS
+
+
+class Suite(NamedTuple):
+  config: str                   # config file, relative to the repository root
+  cells: Sequence[str]          # cell ids: the config arg with '_' for ',' (ring_gan -> 'ring,gan')
+  metrics: Sequence[str]        # result keys, in table order
+  steps_per_call: int
+  paper: Dict[str, Dict[str, str]]   # cell -> metric -> published 'mean+-se'
+  paper_note: str
+
+
+RING_GRID_PAPER = {   # PacGAN (Lin et al., 2018) Table 1, 10 trials, mean +- s.e.
+    'ring_gan': {'modes': '6.3+-0.5', 'high_quality': '98.2+-0.2', 'reverse_kl': '0.45+-0.09'},
+    'ring_pack2': {'modes': '7.9+-0.1', 'high_quality': '95.6+-2.0', 'reverse_kl': '0.07+-0.03'},
+    'ring_pack3': {'modes': '7.8+-0.1', 'high_quality': '97.7+-0.3', 'reverse_kl': '0.10+-0.02'},
+    'ring_pack4': {'modes': '7.8+-0.1', 'high_quality': '95.9+-1.4', 'reverse_kl': '0.07+-0.02'},
+    'grid_gan': {'modes': '17.3+-0.8', 'high_quality': '94.8+-0.7', 'reverse_kl': '0.70+-0.07'},
+    'grid_pack2': {'modes': '23.8+-0.7', 'high_quality': '91.3+-0.8', 'reverse_kl': '0.13+-0.04'},
+    'grid_pack3': {'modes': '24.6+-0.4', 'high_quality': '94.2+-0.4', 'reverse_kl': '0.06+-0.02'},
+    'grid_pack4': {'modes': '24.8+-0.2', 'high_quality': '93.6+-0.6', 'reverse_kl': '0.04+-0.01'},
+}
+SUITES = {
+    '2d': Suite('configs/repro/pacgan_2d.py',
+                ('ring_gan', 'ring_pack2', 'grid_gan', 'grid_pack2', 'ring_pack3', 'grid_pack3', 'ring_pack4',
+                 'grid_pack4'),
+                ('modes', 'high_quality', 'reverse_kl'), 500, RING_GRID_PAPER,
+                'PacGAN (Lin et al., 2018) Table 1: 400 epochs = 400,000 steps, 10 trials, mean +- s.e.'),
+    'stacked': Suite('configs/repro/pacgan_stacked.py', ('dcgan', 'pack2'), ('modes', 'reverse_kl'), 10,
+                     {'dcgan': {'modes': '99.0', 'reverse_kl': '3.40'},
+                      'pack2': {'modes': '1000.0', 'reverse_kl': '0.06'}},
+                     'PacGAN Table 2 (Stacked MNIST, VEEGAN set-up: 28x28 MNIST triples, 100,000 steps), '
+                     'mean of 10 trials'),
+}
+
+
+def load_config(suite: Suite, cell: str, steps: int):
+  import importlib.util  # pylint: disable=g-import-not-at-top
+  spec = importlib.util.spec_from_file_location('repro_config', os.path.join(ROOT, suite.config))
+  module = importlib.util.module_from_spec(spec)
+  spec.loader.exec_module(module)
+  config = module.get_config(f'{cell.replace("_", ",")},steps={steps}')
+  config.checkpoint.every_steps = 0     # reproduce.py checkpoints at every evaluation step instead
+  return config
+
+
+def cell_dir(cell: str) -> str:
+  return os.path.join(FLAGS.workdir, FLAGS.suite, cell)
+
+
+def seed_dirs(cell: str, seeds: int) -> List[str]:
+  return [os.path.join(cell_dir(cell), f'seed{k}') for k in range(seeds)]
+
+
+def eval_path(workdir: str, step: int) -> str:
+  return os.path.join(workdir, 'eval', f'val_step{step}.json')
+
+
+def timing_path(cell: str) -> str:
+  return os.path.join(cell_dir(cell), 'timing.jsonl')
+
+
+def run_cell(suite: Suite, cell: str, seeds: int, eval_steps: Sequence[int]) -> None:
+  """Trains and evaluates what is missing of `cell` (K seeds together)."""
+  dirs = seed_dirs(cell, seeds)
+  missing = [s for s in eval_steps if not all(os.path.isfile(eval_path(d, s)) for d in dirs)]
+  if not missing:
+    print(f'{cell}: all {len(eval_steps)} evaluations present, skipped', flush=True)
+    return
+  from gan_jax.train.multi_seed import MultiSeedTrainer  # pylint: disable=g-import-not-at-top
+  config = load_config(suite, cell, max(eval_steps))
+  trainer = MultiSeedTrainer(config, list(range(seeds)), dirs, FLAGS.steps_per_call or suite.steps_per_call)
+  states = trainer.initial_states()
+  for target in eval_steps:
+    start = int(states.step[0])
+    if target < start:
+      continue
+    began = time.time()
+    states = trainer.train(states, until=target)
+    trained = time.time() - began
+    results = trainer.evaluate(states)
+    record = {'cell': cell, 'from_step': start, 'to_step': target, 'seeds': seeds,
+              'train_seconds': trained, 'eval_seconds': time.time() - began - trained,
+              'step_seconds_all_seeds': trainer.steady_step_seconds(), 'results': results,
+              'host': platform.node(), 'time': time.strftime('%Y-%m-%dT%H:%M:%S')}
+    with open(timing_path(cell), 'a') as f:
+      f.write(json.dumps(record) + '\n')
+    print(f'{cell} step {target}: ' + json.dumps(results), flush=True)
+  trainer.close()
+
+
+# ------------------------------------------------------------------ aggregation
+def mean_se(values: Sequence[float]) -> Dict[str, float]:
+  values = [float(v) for v in values]
+  mean = sum(values) / len(values)
+  se = (math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1) / len(values))
+        if len(values) > 1 else float('nan'))
+  return {'mean': mean, 'se': se, 'n': len(values), 'values': values}
+
+
+def collect(suite: Suite, cell: str, seeds: int, step: int):
+  """{metric: mean_se} over the seeds that have an evaluation at `step`, or None."""
+  per_seed = []
+  for d in seed_dirs(cell, seeds):
+    if os.path.isfile(eval_path(d, step)):
+      with open(eval_path(d, step)) as f:
+        per_seed.append(json.load(f)['results'])
+  if not per_seed:
+    return None
+  return {m: mean_se([r[m] for r in per_seed]) for m in suite.metrics}
+
+
+def wall_times(cell: str, step: int) -> Dict[str, float]:
+  """Wall seconds to reach `step` (summed over the segments of the run) and the steady step time."""
+  if not os.path.isfile(timing_path(cell)):
+    return {}
+  with open(timing_path(cell)) as f:
+    records = [json.loads(line) for line in f if line.strip()]
+  seg = [r for r in records if r['to_step'] <= step]
+  if not seg:
+    return {}
+  return {'train_seconds': sum(r['train_seconds'] for r in seg),
+          'eval_seconds': sum(r['eval_seconds'] for r in seg),
+          'step_ms_all_seeds': 1e3 * seg[-1]['step_seconds_all_seeds'], 'seeds': seg[-1]['seeds']}
+
+
+def fmt(stat: Dict[str, float], scale: float = 1.0, digits: int = 2) -> str:
+  if stat is None:
+    return 'n/a'
+  return f'{stat["mean"] * scale:.{digits}f}+-{stat["se"] * scale:.{digits}f}'
+
+
+def paper_range(text: str):
+  mean, _, se = text.partition('+-')
+  return float(mean), float(se or 0)
+
+
+def comparison(ours: Dict[str, float], paper: str, scale: float) -> str:
+  """How far our mean is from the paper's interval mean +- s.e., in the metric's units."""
+  mean, se = paper_range(paper)
+  value = ours['mean'] * scale
+  if mean - se <= value <= mean + se:
+    return 'inside'
+  gap = value - (mean + se) if value > mean + se else value - (mean - se)
+  return f'{gap:+.2f}'
+
+
+METRIC_FORMAT = {'modes': ('modes', 1.0, 1), 'high_quality': ('HQ %', 100.0, 1),
+                 'reverse_kl': ('rev. KL', 1.0, 2)}
+
+
+def write_tables(suite: Suite, cells: Sequence[str], seeds: int, steps_list: Sequence[int], command: str) -> None:
+  rows, md = [], []
+  md.append(f'# PacGAN reproduction: {FLAGS.suite}\n')
+  md.append(f'Command: `{command}`\n')
+  md.append(f'Paper: {suite.paper_note}.\n')
+  md.append('Ours: mean +- standard error over the seeds; "vs paper" is our mean minus the nearest end of '
+            'the paper\'s mean +- s.e. interval ("inside" when it falls in it). Wall time: the K seeds '
+            'train together in one vmapped program, so the time of the whole cell is also the time of each '
+            'run; ms/step is for all K seeds together.\n')
+  for step in steps_list:
+    header = ['cell', 'seeds']
+    for m in suite.metrics:
+      name = METRIC_FORMAT[m][0]
+      header += [f'ours {name}', f'paper {name}', 'vs paper']
+    header += ['train s (to this step)', 'ms/step (K seeds)']
+    lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
+    any_row = False
+    for cell in cells:
+      stats = collect(suite, cell, seeds, step)
+      if stats is None:
+        continue
+      any_row = True
+      times = wall_times(cell, step)
+      row = [cell, str(stats[suite.metrics[0]]['n'])]
+      for m in suite.metrics:
+        _, scale, digits = METRIC_FORMAT[m]
+        paper = suite.paper.get(cell, {}).get(m, '')
+        row += [fmt(stats[m], scale, digits), paper or 'n/a',
+                comparison(stats[m], paper, scale) if paper else '']
+      row += [f'{times.get("train_seconds", float("nan")):.0f}', f'{times.get("step_ms_all_seeds", float("nan")):.1f}']
+      lines.append('| ' + ' | '.join(row) + ' |')
+      rows.append({'cell': cell, 'step': step, 'stats': stats, 'paper': suite.paper.get(cell, {}), **times})
+    if any_row:
+      md.append(f'\n## Schedule: {step} steps per run\n')
+      md += lines
+  md.append('')
+  os.makedirs(FLAGS.results_dir, exist_ok=True)
+  base = os.path.join(FLAGS.results_dir, f'repro_{FLAGS.suite}')
+  with open(base + '.md', 'w') as f:
+    f.write('\n'.join(md) + '\n')
+  with open(base + '.json', 'w') as f:
+    json.dump({'suite': FLAGS.suite, 'command': command, 'paper_note': suite.paper_note, 'rows': rows},
+              f, indent=2)
+  print(f'wrote {base}.md and {base}.json', flush=True)
+
+
+def main(argv):
+  del argv
+  logging.set_verbosity(logging.WARNING)   # orbax logs every checkpoint step at INFO
+  from gan_jax import xla_flags  # pylint: disable=g-import-not-at-top
+  xla_flags.configure_xla_for_cpu()
+  from gan_jax.data import tf_env  # noqa: F401  pylint: disable=g-import-not-at-top,unused-import
+  suite = SUITES[FLAGS.suite]
+  cells = list(FLAGS.cells) or list(suite.cells)
+  eval_steps = sorted({int(s) for s in FLAGS.eval_steps} or {FLAGS.steps // 2, FLAGS.steps})
+  long_steps = sorted({FLAGS.steps, (FLAGS.steps + FLAGS.long_steps) // 2, FLAGS.long_steps}) \
+      if FLAGS.long_cell and FLAGS.long_steps > FLAGS.steps else []
+  if FLAGS.long_cell and FLAGS.long_cell not in cells:
+    cells.append(FLAGS.long_cell)
+  command = 'python benchmarks/reproduce.py ' + ' '.join(shlex.quote(a) for a in sys.argv[1:])
+  if not FLAGS.report_only:
+    for cell in (c for c in cells if c != FLAGS.long_cell or not long_steps or c in suite.cells):
+      run_cell(suite, cell, FLAGS.seeds, eval_steps)
+      write_tables(suite, cells, FLAGS.seeds, sorted(set(eval_steps) | set(long_steps)), command)
+    if long_steps:
+      run_cell(suite, FLAGS.long_cell, FLAGS.seeds, long_steps)
+  write_tables(suite, cells, FLAGS.seeds, sorted(set(eval_steps) | set(long_steps)), command)
+
+
+if __name__ == '__main__':
+  app.run(main)
