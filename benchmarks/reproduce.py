@@ -47,6 +47,7 @@ class Suite(NamedTuple):
   steps_per_call: int
   paper: Dict[str, Dict[str, str]]   # cell -> metric -> published 'mean+-se'
   paper_note: str
+  setup_note: str               # what our runs are, and how they differ from the paper's
 
 
 RING_GRID_PAPER = {   # PacGAN (Lin et al., 2018) Table 1, 10 trials, mean +- s.e.
@@ -64,12 +65,23 @@ SUITES = {
                 ('ring_gan', 'ring_pack2', 'grid_gan', 'grid_pack2', 'ring_pack3', 'grid_pack3', 'ring_pack4',
                  'grid_pack4'),
                 ('modes', 'high_quality', 'reverse_kl'), 500, RING_GRID_PAPER,
-                'PacGAN (Lin et al., 2018) Table 1: 400 epochs = 400,000 steps, 10 trials, mean +- s.e.'),
+                'PacGAN (Lin et al., 2018) Table 1: 400 epochs = 400,000 steps, 10 trials, mean +- s.e.',
+                'configs/repro/pacgan_2d.py: the paper\'s data (100,000 train points), G (4x400 ReLU+BN, z in '
+                '2D), D (3 maxout layers, 200 units x 5 pieces), Adam(1e-4, b1=0.8), batch = 100 packed samples '
+                '(G makes 100*m), N(0, 0.02) init, no EMA, raw G evaluated on 2,500 samples (modes with >= 1 '
+                'sample within 3 std, HQ = share within 3 std, reverse KL of the mode histogram). Only the '
+                'schedule is shorter (CPU budget). Differences: G\'s BatchNorm sees the 100*m fakes together '
+                '(paper: m batches of 100); alternating D-then-G updates (paper: simultaneous).'),
     'stacked': Suite('configs/repro/pacgan_stacked.py', ('dcgan', 'pack2'), ('modes', 'reverse_kl'), 10,
                      {'dcgan': {'modes': '99.0', 'reverse_kl': '3.40'},
                       'pack2': {'modes': '1000.0', 'reverse_kl': '0.06'}},
                      'PacGAN Table 2 (Stacked MNIST, VEEGAN set-up: 28x28 MNIST triples, 100,000 steps), '
-                     'mean of 10 trials'),
+                     'mean of 10 trials',
+                     'configs/repro/pacgan_stacked.py: stacked_digits (sklearn 8x8 digits, three per image, '
+                     'upsampled to 16x16; 80,000 train images; 1,000 modes), DCGAN 16 wide, z of 100 dims, '
+                     'Adam(2e-4, b1=0.5), batch = 64 packed samples, no EMA; modes and KL(histogram || uniform) '
+                     'from 26,000 samples labelled per channel by gan_jax\'s digits classifier. The paper: '
+                     '28x28 MNIST, DCGAN 64 wide, G updated twice per step, 100,000 steps.'),
 }
 
 
@@ -193,6 +205,9 @@ def write_tables(suite: Suite, cells: Sequence[str], seeds: int, steps_list: Seq
   md.append(f'# PacGAN reproduction: {FLAGS.suite}\n')
   md.append(f'Command: `{command}`\n')
   md.append(f'Paper: {suite.paper_note}.\n')
+  md.append(f'Ours: {suite.setup_note}\n')
+  md.append(f'Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores shared with other '
+            'jobs (runs under nice), JAX on CPU.\n')
   md.append('Ours: mean +- standard error over the seeds; "vs paper" is our mean minus the nearest end of '
             'the paper\'s mean +- s.e. interval ("inside" when it falls in it). Wall time: the K seeds '
             'train together in one vmapped program, so the time of the whole cell is also the time of each '
@@ -202,7 +217,7 @@ def write_tables(suite: Suite, cells: Sequence[str], seeds: int, steps_list: Seq
     for m in suite.metrics:
       name = METRIC_FORMAT[m][0]
       header += [f'ours {name}', f'paper {name}', 'vs paper']
-    header += ['train s (to this step)', 'ms/step (K seeds)']
+    header += ['wall s per run (train, to this step)', 'ms/step (K seeds)', 'ms/step per seed']
     lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
     any_row = False
     for cell in cells:
@@ -217,7 +232,9 @@ def write_tables(suite: Suite, cells: Sequence[str], seeds: int, steps_list: Seq
         paper = suite.paper.get(cell, {}).get(m, '')
         row += [fmt(stats[m], scale, digits), paper or 'n/a',
                 comparison(stats[m], paper, scale) if paper else '']
-      row += [f'{times.get("train_seconds", float("nan")):.0f}', f'{times.get("step_ms_all_seeds", float("nan")):.1f}']
+      step_ms = times.get('step_ms_all_seeds', float('nan'))
+      row += [f'{times.get("train_seconds", float("nan")):.0f}', f'{step_ms:.1f}',
+              f'{step_ms / times.get("seeds", 1):.1f}']
       lines.append('| ' + ' | '.join(row) + ' |')
       rows.append({'cell': cell, 'step': step, 'stats': stats, 'paper': suite.paper.get(cell, {}), **times})
     if any_row:
