@@ -28,11 +28,12 @@ POINT_SHAPE = (2,)
 class ModelFamily(NamedTuple):
   build: Callable[[Any, Sequence[int]], Tuple[nn.Module, nn.Module]]
   validate: Callable[[Any, Sequence[int]], None]   # (config.model, example_shape) -> None or ConfigError
+  tanh_output: bool   # G's images are in [-1, 1]: data must stay in that range (no standardisation)
 
 
 MODELS = Registry('model', 'model.name')
-MODELS.register('dcgan')(ModelFamily(dcgan.build, dcgan.validate_config))
-MODELS.register('mlp')(ModelFamily(mlp.build, mlp.validate_config))
+MODELS.register('dcgan')(ModelFamily(dcgan.build, dcgan.validate_config, tanh_output=True))
+MODELS.register('mlp')(ModelFamily(mlp.build, mlp.validate_config, tanh_output=False))
 
 
 def build_models(model_config: Any, example_shape: Sequence[int]) -> Tuple[nn.Module, nn.Module]:
@@ -61,4 +62,7 @@ def validate_model_config(config: Any) -> None:
                       '(0: flax default init)')
   if config.train.batch_size % m.pack:
     raise ConfigError(f'model.pack={m.pack} must divide train.batch_size={config.train.batch_size}')
+  if family.tanh_output and config.data.standardize:
+    raise ConfigError(f'data.standardize=True does not fit model.name={m.name}: its generator ends in tanh, '
+                      'so real images must stay in [-1, 1]; allowed: standardize=False, or model.name=mlp')
   family.validate(m, example_shape_from_config(config))

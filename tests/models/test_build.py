@@ -56,3 +56,11 @@ def test_bad_mlp_values_raise(config, field, value):
   config.model[field] = value
   with pytest.raises(ConfigError, match=f'model.{field}='):
     validate_model_config(config)
+
+
+def test_standardised_data_is_refused_for_a_tanh_generator(config):
+  config.data.standardize = True
+  with pytest.raises(ConfigError, match=r'^data.standardize=True does not fit model.name=dcgan'):
+    validate_model_config(config)
+  config.model.name = 'mlp'
+  validate_model_config(config)   # an MLP generator has a linear output
