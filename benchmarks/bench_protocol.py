@@ -6,7 +6,7 @@ of the machine (other jobs, thermal) hits every framework alike.
 
 Worker -> controller: lines `BENCH <json>` on stdout (anything else on stdout is ignored):
   {"event": "ready", ...build facts: compile_s, flops_per_step, device, ...}
-  {"event": "times", "step_s": [...]}           answer to `measure N`
+  {"event": "times", "step_s": [...], "cpu_s": [...]}   answer to `measure N` (wall, process CPU)
   {"event": "final", "peak_rss_mb": ..., "device_peak_bytes": ...}   answer to `quit`
   {"event": "error", "message": "..."}          the worker failed; it exits after this line
 Controller -> worker: lines `measure N` and `quit` on stdin.
@@ -17,7 +17,7 @@ import resource
 import sys
 import time
 import traceback
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, Optional, Tuple
 
 PREFIX = 'BENCH '
 
@@ -39,14 +39,17 @@ def peak_rss_mb() -> float:
   return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def time_steps(run_step: Callable[[], None], num_steps: int) -> list:
-  """Wall time of each of `num_steps` calls; run_step must block until its results exist."""
-  times = []
+def time_steps(run_step: Callable[[], None], num_steps: int) -> Tuple[list, list]:
+  """(wall seconds, process CPU seconds) of each of `num_steps` calls; run_step must block until its
+  results exist. CPU time (all threads of this process) is the steadier number on a shared machine:
+  it does not grow while the process waits for a core, only when it spins or loses cache."""
+  wall, cpu = [], []
   for _ in range(num_steps):
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     run_step()
-    times.append(time.perf_counter() - start)
-  return times
+    wall.append(time.perf_counter() - start)
+    cpu.append(time.process_time() - start_cpu)
+  return wall, cpu
 
 
 def serve(build: Callable[[], Dict], run_step_key: str = 'run_step') -> None:
@@ -62,7 +65,8 @@ def serve(build: Callable[[], Dict], run_step_key: str = 'run_step') -> None:
       if not command:
         continue
       if command[0] == 'measure':
-        emit('times', step_s=time_steps(run_step, int(command[1])))
+        wall, cpu = time_steps(run_step, int(command[1]))
+        emit('times', step_s=wall, cpu_s=cpu)
       elif command[0] == 'quit':
         break
     emit('final', peak_rss_mb=peak_rss_mb(), device_peak_bytes=device_peak())

@@ -61,28 +61,29 @@ def to_markdown(result: dict) -> str:
                  f"{peaks.get('datasheet_flops')}.")
   for note in meta.get('notes', []):
     lines.append(f'\n**{note}**')
-  lines += ['', '| batch | size | dtype | impl | device | step ms (median) | round medians ms | images/s | '
+  lines += ['', '| batch | size | dtype | impl | device | step ms (median) | round medians ms | CPU ms/step | images/s | '
                 'compile s | GFLOP/step | GFLOP/s | util (measured peak) | util (datasheet) | peak RSS MiB | '
                 'device peak MiB | speedup vs torch eager | vs torch.compile | load 1m before/after |',
-            '|' + '---|' * 18]
+            '|' + '---|' * 19]
   for row in result['results']:
     if row.get('error'):
       lines.append(f"| {row['batch']} | {row['image_size']} | {row['dtype']} | {row['impl']} | "
-                   f"failed: {row['error']} |" + ' |' * 13)
+                   f"failed: {row['error']} |" + ' |' * 14)
       continue
     rounds = ', '.join(_fmt(v, '.0f') for v in row.get('step_ms_round_medians', []))
     device_peak = row.get('device_peak_bytes')
     lines.append(
         f"| {row['batch']} | {row['image_size']} | {row['dtype']} | {row['impl']} | "
         f"{row.get('device_kind', row.get('device', '-'))} | {_fmt(row.get('step_ms_median'))} | {rounds} | "
-        f"{_fmt(row.get('images_per_s'), '.0f')} | {_fmt(row.get('compile_s'), '.2f')} | "
+        f"{_fmt(row.get('cpu_ms_median'))} | {_fmt(row.get('images_per_s'), '.0f')} | {_fmt(row.get('compile_s'), '.2f')} | "
         f"{_fmt(row.get('flops_per_step'), '.2f', 1e-9)} | {_fmt(row.get('achieved_flops'), '.1f', 1e-9)} | "
         f"{_fmt(row.get('utilisation_vs_measured_peak'), '.1%')} | "
         f"{_fmt(row.get('utilisation_vs_datasheet_peak'), '.1%')} | {_fmt(row.get('peak_rss_mb'), '.0f')} | "
         f"{_fmt(device_peak / 2 ** 20 if device_peak else None, '.0f')} | "
         f"{_fmt(row.get('speedup_vs_' + TORCH_EAGER), '.2f')} | "
         f"{_fmt(row.get('speedup_vs_' + TORCH_COMPILE), '.2f')} | {_load(row)} |")
-  lines += ['', 'compile s: JAX lower+compile of the jitted step; torch.compile: first call (compiles). '
+  lines += ['', 'CPU ms/step: process CPU time (all threads) per step, median; on a shared machine it '
+                'is steadier than wall time (it excludes waiting for a core). compile s: JAX lower+compile of the jitted step; torch.compile: first call (compiles). '
                 'GFLOP/step: XLA cost analysis of the JAX step (the peer runs the same algorithm). '
                 'Speedups are peer step time / this step time at the same shape.']
   extras = result.get('extras') or {}

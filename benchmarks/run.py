@@ -26,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from typing import Dict, List, Optional
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -56,6 +57,8 @@ class Worker:
     self.final: Optional[dict] = None
     self.error: Optional[str] = None
     self.times: List[List[float]] = []
+    self.cpu_times: List[List[float]] = []
+    self.busy_before: List[Optional[float]] = []   # CPU busy fraction before each round (--quiet-wait)
 
   def _read(self) -> dict:
     for line in self.process.stdout:
@@ -91,7 +94,9 @@ class Worker:
     def action():
       self.process.stdin.write(f'measure {steps}\n')
       self.process.stdin.flush()
-      self.times.append(self._read()['step_s'])
+      message = self._read()
+      self.times.append(message['step_s'])
+      self.cpu_times.append(message['cpu_s'])
     self._guard(action)
 
   def finish(self):
@@ -102,6 +107,31 @@ class Worker:
     self._guard(action)
     self.process.wait()
     self._stderr.close()
+
+
+def cpu_busy_fraction(interval_s: float = 0.5) -> Optional[float]:
+  """Fraction of all CPUs busy over `interval_s` (from /proc/stat; None where there is none)."""
+  def sample():
+    with open('/proc/stat') as f:
+      fields = [float(v) for v in f.readline().split()[1:]]
+    return fields[3] + fields[4], sum(fields)   # idle + iowait, total
+  try:
+    idle0, total0 = sample()
+    time.sleep(interval_s)
+    idle1, total1 = sample()
+  except OSError:
+    return None
+  return 1.0 - (idle1 - idle0) / max(total1 - total0, 1e-9)
+
+
+def wait_for_quiet(max_wait_s: float, busy_below: float = 0.15) -> Optional[float]:
+  """Waits (up to max_wait_s) until the other processes leave the CPUs nearly idle, so a round is not
+  measured while another job takes a core. Returns the last busy fraction seen."""
+  deadline = time.monotonic() + max_wait_s
+  busy = cpu_busy_fraction()
+  while busy is not None and busy >= busy_below and time.monotonic() < deadline:
+    busy = cpu_busy_fraction()
+  return busy
 
 
 def jax_worker_argv(args, shape) -> List[str]:
@@ -155,6 +185,8 @@ def summarise(worker: Worker, shape: dict) -> dict:
         'timed_steps': len(steps), 'step_ms_median': 1e3 * median,
         'step_ms_round_medians': [1e3 * m for m in round_medians],
         'step_ms_min': 1e3 * min(steps), 'images_per_s': shape['batch'] / median,
+        'cpu_ms_median': 1e3 * statistics.median(t for r in worker.cpu_times for t in r),
+        'cpu_busy_before_rounds': worker.busy_before,
     })
   return row
 
@@ -162,18 +194,20 @@ def summarise(worker: Worker, shape: dict) -> dict:
 def measure_shape(args, shape: dict, log_dir: str) -> List[dict]:
   """Starts the workers of one shape (one after another, so compile times do not overlap), runs the
   interleaved rounds and returns one summary row per implementation."""
-  workers = [Worker(name, jax_worker_argv(args, shape), worker_env(mode), log_dir)
-             for name, mode in args.jax_flag_sets]
+  specs = [(name, jax_worker_argv(args, shape), worker_env(mode)) for name, mode in args.jax_flag_sets]
   if args.torch:
-    workers += [Worker(TORCH_IMPLS[v], torch_worker_argv(args, shape, v), worker_env('tuned'), log_dir)
-                for v in args.peers]
-  for worker in workers:   # Each waits on stdin after `ready`, idle while the others compile.
-    worker.wait_ready()
+    specs += [(TORCH_IMPLS[v], torch_worker_argv(args, shape, v), worker_env('tuned')) for v in args.peers]
+  workers = []
+  for impl, argv, env in specs:   # One at a time: a ready worker idles on stdin while the next compiles.
+    workers.append(Worker(impl, argv, env, log_dir))
+    workers[-1].wait_ready()
   load_before = os.getloadavg()
   steps_per_round = max(1, math.ceil(args.steps / args.rounds))
   for round_index in range(args.rounds):
     order = workers[round_index % len(workers):] + workers[:round_index % len(workers)]
     for worker in order:
+      if args.quiet_wait > 0:
+        worker.busy_before.append(wait_for_quiet(args.quiet_wait))
       worker.measure(steps_per_round)
   load_after = os.getloadavg()
   for worker in workers:
@@ -207,6 +241,9 @@ def parse_args(argv=None):
   parser.add_argument('--steps', type=int, default=20, help='timed steps per implementation (>= 20 for results)')
   parser.add_argument('--rounds', type=int, default=4, help='interleaved measurement rounds')
   parser.add_argument('--warmup', type=int, default=3, help='untimed steps after compilation')
+  parser.add_argument('--quiet-wait', type=float, default=0.0,
+                      help='before each round wait up to this many seconds for the CPUs to be idle '
+                           '(< 15%% busy) -- for shared machines; 0 = off')
   parser.add_argument('--threads', type=int, default=os.cpu_count(), help='torch intra-op threads')
   parser.add_argument('--torch-device', default='auto', help="'auto' (cuda if available), 'cpu', 'cuda'")
   parser.add_argument('--no-torch', dest='torch', action='store_false', help='measure JAX only')

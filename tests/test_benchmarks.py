@@ -61,29 +61,39 @@ def test_markdown_table_lists_every_row(smoke_run):
 
 
 # gan_jax.xla_flags: pure environment edits (a fake environ dict, no JAX backend involved).
+from gan_jax import errors as xla_flags_errors  # noqa: E402
 from gan_jax import xla_flags  # noqa: E402
 
 
-def test_configure_xla_for_cpu_appends_verified_flags(monkeypatch):
+def test_configure_xla_for_cpu_default_adds_only_measured_flags(monkeypatch):
   monkeypatch.setattr(xla_flags, '_jaxlib_version', lambda: (0, 10))
   environ = {'XLA_FLAGS': '--xla_force_host_platform_device_count=2'}
   value = xla_flags.configure_xla_for_cpu(environ)
-  assert value == environ['XLA_FLAGS']
+  expected = ['--xla_force_host_platform_device_count=2'] + [
+      f'--{name}={value}' for name, (value, _) in xla_flags.CPU_FLAGS.items()]
+  assert value.split() == expected and environ['XLA_FLAGS'] == value
+
+
+def test_configure_xla_for_cpu_preset_appends_cpu_flags(monkeypatch):
+  monkeypatch.setattr(xla_flags, '_jaxlib_version', lambda: (0, 10))
+  environ = {'XLA_FLAGS': '--xla_force_host_platform_device_count=2', xla_flags.PRESETS_ENV: 'ynn_off'}
+  value = xla_flags.configure_xla_for_cpu(environ)
   assert value.split() == ['--xla_force_host_platform_device_count=2',
                            '--xla_cpu_experimental_ynn_fusion_type=']
-  assert all(flag.startswith('--xla_cpu_') for flag in value.split()[1:])
+  with pytest.raises(xla_flags_errors.ConfigError, match='GAN_JAX_XLA_CPU_PRESETS'):
+    xla_flags.configure_xla_for_cpu({xla_flags.PRESETS_ENV: 'warp_speed'})
 
 
 def test_configure_xla_for_cpu_keeps_user_values_and_opt_out(monkeypatch):
   monkeypatch.setattr(xla_flags, '_jaxlib_version', lambda: (0, 10))
-  user = {'XLA_FLAGS': '--xla_cpu_experimental_ynn_fusion_type=dot'}
+  user = {'XLA_FLAGS': '--xla_cpu_experimental_ynn_fusion_type=dot', xla_flags.PRESETS_ENV: 'ynn_off'}
   assert xla_flags.configure_xla_for_cpu(user) == '--xla_cpu_experimental_ynn_fusion_type=dot'
-  opted_out = {xla_flags.OPT_OUT_ENV: '1'}
+  opted_out = {xla_flags.OPT_OUT_ENV: '1', xla_flags.PRESETS_ENV: 'ynn_off'}
   assert xla_flags.configure_xla_for_cpu(opted_out) == '' and 'XLA_FLAGS' not in opted_out
 
 
 def test_configure_xla_for_cpu_skips_unverified_jaxlib(monkeypatch):
   # XLA aborts on unknown flags, so nothing is added for versions the flags were not measured on.
   monkeypatch.setattr(xla_flags, '_jaxlib_version', lambda: (9, 0))
-  environ = {}
+  environ = {xla_flags.PRESETS_ENV: 'ynn_off'}
   assert xla_flags.configure_xla_for_cpu(environ) == '' and 'XLA_FLAGS' not in environ
