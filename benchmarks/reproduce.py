@@ -141,6 +141,16 @@ def run_cell(suite: Suite, cell: str, seeds: int, eval_steps: Sequence[int]) -> 
 
 
 # ------------------------------------------------------------------ aggregation
+def logged_commands(command: str) -> List[str]:
+  """The commands run so far on this suite's workdir (one per line of commands.txt), plus `command`."""
+  path = os.path.join(FLAGS.workdir, FLAGS.suite, 'commands.txt')
+  lines = []
+  if os.path.isfile(path):
+    with open(path) as f:
+      lines = [line.strip() for line in f if line.strip()]
+  return list(dict.fromkeys(lines + ([] if FLAGS.report_only else [command])))
+
+
 def mean_se(values: Sequence[float]) -> Dict[str, float]:
   values = [float(v) for v in values]
   mean = sum(values) / len(values)
@@ -203,7 +213,9 @@ METRIC_FORMAT = {'modes': ('modes', 1.0, 1), 'high_quality': ('HQ %', 100.0, 1),
 def write_tables(suite: Suite, cells: Sequence[str], seeds: int, steps_list: Sequence[int], command: str) -> None:
   rows, md = [], []
   md.append(f'# PacGAN reproduction: {FLAGS.suite}\n')
-  md.append(f'Command: `{command}`\n')
+  md.append('Commands (in order; each resumes what the previous ones left):\n')
+  md += [f'    {line}' for line in logged_commands(command)]
+  md.append('')
   md.append(f'Paper: {suite.paper_note}.\n')
   md.append(f'Ours: {suite.setup_note}\n')
   md.append(f'Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores shared with other '
@@ -266,6 +278,9 @@ def main(argv):
     cells.append(FLAGS.long_cell)
   command = 'python benchmarks/reproduce.py ' + ' '.join(shlex.quote(a) for a in sys.argv[1:])
   if not FLAGS.report_only:
+    os.makedirs(os.path.join(FLAGS.workdir, FLAGS.suite), exist_ok=True)
+    with open(os.path.join(FLAGS.workdir, FLAGS.suite, 'commands.txt'), 'a') as f:
+      f.write(command + '\n')
     for cell in (c for c in cells if c != FLAGS.long_cell or not long_steps or c in suite.cells):
       run_cell(suite, cell, FLAGS.seeds, eval_steps)
       write_tables(suite, cells, FLAGS.seeds, sorted(set(eval_steps) | set(long_steps)), command)
