@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import TINY_RUN_CONFIG, subprocess_env
+from run_helpers import TINY_RUN_CONFIG, subprocess_env
 
 
 def test_training_run_writes_checkpoints_logs_and_pictures(tiny_run):

@@ -9,7 +9,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from conftest import small_config
+from metric_test_utils import small_config
 from gan_jax.errors import ConfigError
 from gan_jax.metrics import compare_results, validate_eval_config
 from gan_jax.metrics.evaluator import Evaluator

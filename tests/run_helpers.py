@@ -1,0 +1,67 @@
+"""Helpers shared by tests that run launch.py: tiny configs, subprocess environment, checkpoint reading.
+
+A plain module (not conftest.py): several conftest.py files exist, so `from conftest import` is ambiguous.
+"""
+
+import os
+import sys
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if REPO_ROOT not in sys.path:
+  sys.path.insert(0, REPO_ROOT)   # `from configs import default`
+
+from configs import dcgan_digits, gan_ring2d  # noqa: E402
+
+
+def make_tiny_config(data_dir: str = ''):
+  """configs/dcgan_digits.py:tiny: digits at 16x16, a DCGAN 4 channels wide, batch 8, 4 steps."""
+  config = dcgan_digits.get_config('tiny')
+  config.data.data_dir = data_dir
+  return config
+
+
+def make_points_config(data_dir: str = ''):
+  """configs/gan_ring2d.py:tiny: ring2d with 2-layer, 16-unit MLPs."""
+  config = gan_ring2d.get_config('tiny')
+  config.data.data_dir = data_dir
+  return config
+
+
+def subprocess_env(**extra) -> dict:
+  """Environment for a launch.py subprocess: CPU only, quiet TF, repo importable."""
+  env = dict(os.environ, JAX_PLATFORMS='cpu', TF_ENABLE_ONEDNN_OPTS='0', TF_CPP_MIN_LOG_LEVEL='2',
+             PYTHONPATH=os.pathsep.join(filter(None, [REPO_ROOT, os.environ.get('PYTHONPATH', '')])))
+  env.pop('XLA_FLAGS', None)
+  env.update(extra)
+  return env
+
+
+def launch_command(config_file: str, workdir, *flags) -> list:
+  """[python, launch.py, --config=<configs/config_file>, --workdir=..., *flags]."""
+  return [sys.executable, os.path.join(REPO_ROOT, 'launch.py'),
+          f'--config={os.path.join(REPO_ROOT, "configs", config_file)}', f'--workdir={workdir}', *flags]
+
+
+def read_checkpoint(workdir, step=None) -> dict:
+  """The saved TrainState of workdir/checkpoints/<step> (latest when None) as a nested dict of numpy."""
+  import jax  # pylint: disable=g-import-not-at-top
+  import orbax.checkpoint as ocp  # pylint: disable=g-import-not-at-top
+  directory = os.path.join(str(workdir), 'checkpoints')
+  if step is None:
+    step = max(int(name) for name in os.listdir(directory) if name.isdigit())
+  path = os.path.join(directory, str(step), 'state')
+  checkpointer = ocp.StandardCheckpointer()
+  saved = checkpointer.metadata(path)
+  saved = getattr(saved, 'item_metadata', saved)
+  saved = getattr(saved, 'tree', saved)
+  device = jax.sharding.SingleDeviceSharding(jax.devices()[0])
+  target = jax.tree.map(lambda m: jax.ShapeDtypeStruct(m.shape, m.dtype, sharding=device), saved,
+                        is_leaf=lambda x: hasattr(x, 'shape'))
+  return jax.device_get(checkpointer.restore(path, target))
+
+
+# The reference run shared by the launch and training-run tests: configs/dcgan_digits.py:tiny for 9 steps,
+# checkpoints at 3, 6, 9 (all kept), a log line every step, one sample grid at step 7.
+TINY_RUN_CONFIG = 'dcgan_digits.py:tiny'
+TINY_RUN_FLAGS = ('--config.train.steps=9', '--config.checkpoint.every_steps=3', '--config.checkpoint.keep=10',
+                  '--config.train.log_every=1', '--config.train.sample_every=7')
