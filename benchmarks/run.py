@@ -309,25 +309,33 @@ def main(argv=None):
   }
   peaks = run_peaks(args)
   rows, shapes = [], shapes_of(args)
+  result = {}
   with tempfile.TemporaryDirectory(prefix='gan_jax_bench_') as log_dir:
     for shape in shapes:
       print(f'measuring {shape} ...', flush=True)
       rows += measure_shape(args, shape, log_dir)
-  extras = bench_extras.measure_extras(args.channels) if args.extras and not args.quick else {}
+      result = write_result(args, meta, peaks, rows, shapes, extras={})   # partial results survive a kill
+  if args.extras and not args.quick:
+    print('measuring input pipeline and FID feature extraction ...', flush=True)
+    result = write_result(args, meta, peaks, rows, shapes, bench_extras.measure_extras(args.channels))
+  print(bench_report.to_markdown(result))
+  print(f'jax_vs_torch_speedup={result["jax_vs_torch_speedup"]:.3f}')
+  return 0 if all(not r['error'] for r in rows) else 1
+
+
+def write_result(args, meta, peaks, rows, shapes, extras) -> dict:
+  """Writes <out>/<tag>.json and .md for the rows so far; returns the result dict."""
   meta['load_avg_end'] = os.getloadavg()
   speedup, speedup_shape = headline_speedup(rows, shapes)
   result = {'meta': meta, 'peaks': peaks, 'results': rows, 'extras': extras,
             'jax_vs_torch_speedup': speedup, 'speedup_shape': speedup_shape}
   bench_report.add_derived(result)
-  markdown = bench_report.to_markdown(result)
   os.makedirs(args.out, exist_ok=True)
   with open(os.path.join(args.out, f'{args.tag}.json'), 'w') as f:
     json.dump(result, f, indent=1, default=str)
   with open(os.path.join(args.out, f'{args.tag}.md'), 'w') as f:
-    f.write(markdown)
-  print(markdown)
-  print(f'jax_vs_torch_speedup={result["jax_vs_torch_speedup"]:.3f}')
-  return 0 if all(not r['error'] for r in rows) else 1
+    f.write(bench_report.to_markdown(result))
+  return result
 
 
 if __name__ == '__main__':
