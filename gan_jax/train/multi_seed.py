@@ -132,7 +132,7 @@ class MultiSeedTrainer:
         f.write(json.dumps(record) + '\n')
 
   def train(self, states: Optional[TrainState] = None, until: Optional[int] = None,
-            log: Callable[[str], None] = print) -> TrainState:
+            log: Callable[[str], None] = functools.partial(print, flush=True)) -> TrainState:
     """Runs until step `until` (default config.train.steps); checkpoints every config.checkpoint.every_steps
     (at call boundaries) and at the end. Returns the stacked final states. With a constant learning rate,
     stopping at `until` and continuing later is the same run as going straight through.
