@@ -5,6 +5,7 @@ position, which is the step). Metrics stay on the device until a log or checkpoi
 not wait for the device every step; at those steps every pending step's metrics are checked for NaN/Inf.
 """
 
+import itertools
 import math
 import os
 import time
@@ -133,6 +134,18 @@ class _Run:
       self.best_store.save(step, state, meta)
 
 
+def _compile(step_fn, state, batch, rng, logger: RunLogger, step: int):
+  """Compiles the jitted step ahead of time (the executable the loop then calls); prints the compile time
+  and writes it to TensorBoard as `compile_seconds` (not to metrics.jsonl, which holds training steps)."""
+  begin = time.perf_counter()
+  compiled = step_fn.lower(state, batch, rng).compile()
+  seconds = time.perf_counter() - begin
+  logger.tensorboard_scalars(step, {'compile_seconds': seconds})
+  if logger.enabled:
+    print(f'train step compiled in {seconds:.1f} s', flush=True)
+  return compiled
+
+
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> TrainState:
   """Trains for config.train.steps G steps (resuming if DIR/checkpoints has one), then writes
   DIR/generated.png and evaluates on the val split. Returns the final state."""
@@ -147,14 +160,18 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
   start = int(jax.device_get(state.step))
   rng = setup_lib.replicated_rng(state, run.mesh)
   step_fn = setup_lib.make_train_step(run.setup)
-  batches = run.ds.train_iterator(train.batch_size, start_step=start)
+  batches = (parallel.to_global_batch({'image': b['image']}, run.mesh)
+             for b in run.ds.train_iterator(train.batch_size, start_step=start))
+  if start < train.steps:
+    first_batch = next(batches)
+    step_fn = _compile(step_fn, state, first_batch, rng, run.logger, start)
+    batches = itertools.chain([first_batch], batches)
   pending, window, window_start = [], [], time.perf_counter()
   every, eval_every = config.checkpoint.every_steps, config.eval.every_steps
   evaluated = None
 
   for step in range(start + 1, train.steps + 1):
-    batch = parallel.to_global_batch({'image': next(batches)['image']}, run.mesh)
-    state, metrics = step_fn(state, batch, rng)
+    state, metrics = step_fn(state, next(batches), rng)
     pending.append((step, metrics))
     log_now = step % train.log_every == 0 or step == train.steps
     save_now = step == train.steps or (every > 0 and step % every == 0)
