@@ -5,9 +5,7 @@ import os
 from gan_jax.errors import ConfigError
 from gan_jax.metrics.extractors import EXTRACTORS, extractor_dim
 from gan_jax.metrics.registry import METRICS
-
-# Names of gan_jax's 2D sources; their features are the raw points (dimension 2).
-POINT_DATASETS = ('ring2d', 'grid2d')
+from gan_jax.models import POINT_DATASETS   # 2D sources: their features are the raw points (dimension 2)
 
 
 def _positive(section, name, key, kind=int):
