@@ -220,7 +220,7 @@ def write_tables(suite: Suite, cells: Sequence[str], seeds: int, steps_list: Seq
   md.append(f'Ours: {suite.setup_note}\n')
   md.append(f'Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores shared with other '
             'jobs (runs under nice), JAX on CPU.\n')
-  md.append('Ours: mean +- standard error over the seeds; "vs paper" is our mean minus the nearest end of '
+  md.append('Reading the table: mean +- standard error over the seeds; "vs paper" is our mean minus the nearest end of '
             'the paper\'s mean +- s.e. interval ("inside" when it falls in it). Wall time: the K seeds '
             'train together in one vmapped program, so the time of the whole cell is also the time of each '
             'run; ms/step is for all K seeds together.\n')
@@ -252,9 +252,12 @@ def write_tables(suite: Suite, cells: Sequence[str], seeds: int, steps_list: Seq
     if any_row:
       md.append(f'\n## Schedule: {step} steps per run\n')
       md += lines
+  base = os.path.join(FLAGS.results_dir, f'repro_{FLAGS.suite}')
+  if os.path.isfile(base + '_notes.md'):   # the hand-written discussion of these numbers
+    with open(base + '_notes.md') as f:
+      md += ['', f.read().strip()]
   md.append('')
   os.makedirs(FLAGS.results_dir, exist_ok=True)
-  base = os.path.join(FLAGS.results_dir, f'repro_{FLAGS.suite}')
   with open(base + '.md', 'w') as f:
     f.write('\n'.join(md) + '\n')
   with open(base + '.json', 'w') as f:
