@@ -1,7 +1,7 @@
 """The embedded offline default: DCGAN on the bundled 8x8 digits upscaled to 32x32 (1 channel).
 
-About 5 minutes on 2 CPU cores, recognisable digits; evaluated every 1000 steps and at the end with the digits classifier
-(FID in its feature space, and mode statistics).
+About 5 minutes on 2 CPU cores, recognisable digits; evaluated on val every 1000 steps with the digits
+classifier (FID in its feature space, and mode statistics), keeping the best checkpoint.
   python launch.py --config configs/dcgan_digits.py --workdir runs/dcgan_digits
   python launch.py --config configs/dcgan_digits.py:small --workdir /tmp/digits_small   # smoke test (:tiny = tests)
 """
