@@ -124,7 +124,7 @@ def run_cell(suite: Suite, cell: str, seeds: int, eval_steps: Sequence[int]) -> 
   states = trainer.initial_states()
   for target in eval_steps:
     start = int(states.step[0])
-    if target < start:
+    if target < start or target not in missing:   # evaluated already (checkpoints sit at evaluated steps)
       continue
     began = time.time()
     states = trainer.train(states, until=target)
@@ -177,7 +177,7 @@ def wall_times(cell: str, step: int) -> Dict[str, float]:
     return {}
   with open(timing_path(cell)) as f:
     records = [json.loads(line) for line in f if line.strip()]
-  seg = [r for r in records if r['to_step'] <= step]
+  seg = [r for r in records if r['to_step'] <= step and r['to_step'] > r['from_step']]
   if not seg:
     return {}
   return {'train_seconds': sum(r['train_seconds'] for r in seg),
@@ -210,7 +210,20 @@ METRIC_FORMAT = {'modes': ('modes', 1.0, 1), 'high_quality': ('HQ %', 100.0, 1),
                  'reverse_kl': ('rev. KL', 1.0, 2)}
 
 
-def write_tables(suite: Suite, cells: Sequence[str], seeds: int, steps_list: Sequence[int], command: str) -> None:
+def evaluated_steps(cells: Sequence[str], seeds: int) -> List[int]:
+  """Every step at which some seed of some cell has an evaluation (eval/val_step<N>.json)."""
+  found = set()
+  for cell in cells:
+    for d in seed_dirs(cell, seeds):
+      names = os.listdir(os.path.join(d, 'eval')) if os.path.isdir(os.path.join(d, 'eval')) else []
+      found |= {int(n[len('val_step'):-len('.json')]) for n in names
+                if n.startswith('val_step') and n.endswith('.json')}
+  return sorted(found)
+
+
+def write_tables(suite: Suite, cells: Sequence[str], seeds: int, command: str) -> None:
+  """One table per evaluated schedule length, beside the paper's numbers; markdown + JSON."""
+  steps_list = evaluated_steps(cells, seeds)
   rows, md = [], []
   md.append(f'# PacGAN reproduction: {FLAGS.suite}\n')
   md.append('Commands (in order; each resumes what the previous ones left):\n')
@@ -286,10 +299,10 @@ def main(argv):
       f.write(command + '\n')
     for cell in (c for c in cells if c != FLAGS.long_cell or not long_steps or c in suite.cells):
       run_cell(suite, cell, FLAGS.seeds, eval_steps)
-      write_tables(suite, cells, FLAGS.seeds, sorted(set(eval_steps) | set(long_steps)), command)
+      write_tables(suite, cells, FLAGS.seeds, command)
     if long_steps:
       run_cell(suite, FLAGS.long_cell, FLAGS.seeds, long_steps)
-  write_tables(suite, cells, FLAGS.seeds, sorted(set(eval_steps) | set(long_steps)), command)
+  write_tables(suite, cells, FLAGS.seeds, command)
 
 
 if __name__ == '__main__':
