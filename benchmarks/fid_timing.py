@@ -19,6 +19,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from configs import default as default_config  # noqa: E402
 from gan_jax.metrics.classifier import ConvClassifier
 from gan_jax.metrics.frechet import fid_from_features
 from gan_jax.metrics.inception import FIDInceptionV3
@@ -26,7 +28,8 @@ from gan_jax.metrics.sharded_apply import ShardedApply
 
 
 def _classifier(batch_size):
-  model = ConvClassifier(10, width=32, feature_dim=128)   # configs/default.py's classifier size
+  size = default_config.get_config().classifier   # the classifier gan_jax trains by default
+  model = ConvClassifier(10, width=size.width, feature_dim=size.feature_dim)
   params = model.init(jax.random.PRNGKey(0), jnp.zeros((1, 32, 32, 1)))['params']
   return ShardedApply(lambda p, x: {'features': model.apply({'params': p}, x)[0]}, params, batch_size)
 
