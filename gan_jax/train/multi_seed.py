@@ -34,7 +34,7 @@ from gan_jax.errors import ConfigError
 from gan_jax.metrics.evaluator import Evaluator
 from gan_jax.sampling import Sampler
 from gan_jax.train import setup as setup_lib
-from gan_jax.train.host_batches import BulkBatches, bulk_supported
+from gan_jax.data.bulk_batches import BulkBatches, bulk_supported
 from gan_jax.train.state import TrainState
 
 

@@ -7,7 +7,7 @@ import pytest
 from configs.repro import pacgan_2d
 from gan_jax.data import prepare_dataset
 from gan_jax.train import setup as setup_lib
-from gan_jax.train.host_batches import BulkBatches
+from gan_jax.data.bulk_batches import BulkBatches
 from gan_jax.train.multi_seed import MultiSeedTrainer, seed_config, unstack_state
 
 STEPS = 4
