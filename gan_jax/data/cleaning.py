@@ -2,9 +2,12 @@
 
 Every dropped example is logged with its reason (and what it duplicates); conversions are logged too.
 Order of checks (an example is reported once, for the first failing check):
-  outside_class_folder, zero_byte, undecodable, truncated, non_finite, too_small, wrong_channels
+  folder entries that are not regular files, found by the source (gan_jax.data.files: non_utf8_name,
+  dangling_symlink, symlink_loop, duplicate_folder, not_a_regular_file, unreadable); outside_class_folder;
+  zero_byte, undecodable, truncated, non_finite, too_small (on the original size), wrong_channels
   (data.clean.channel_policy='drop'; with 'convert' the conversion is logged and the example kept),
-  exact_duplicate, near_duplicate, outlier, and after the splits cross_split_duplicate.
+  exact_duplicate (byte-identical files; equal pixels for decoded arrays), near_duplicate, outlier, and
+  after the splits cross_split_duplicate. EXIF orientations applied are logged as conversions.
 Duplicates are searched within each given split (or the whole dataset when the source has none); the
 first example in source order is kept. data.clean.enabled=False keeps only what cannot be skipped
 (unreadable files, non-finite values, channel conversion).
@@ -18,10 +21,11 @@ import numpy as np
 
 from gan_jax.data import decode, hashing, near_duplicates
 from gan_jax.data.outliers import OUTLIER_SCORES
-from gan_jax.data.records import CleanData, RecordChunk, SourceData
+from gan_jax.data.records import CleanData, Fault, RecordChunk, SourceData
 from gan_jax.data.tf_env import tf
 
 _MIN_CLASS_FOR_OUTLIERS = 20   # smaller classes are scored against the whole dataset
+_GROUP_BYTES = 8 << 20         # decoded pixels pending before a batch is processed (float32 copies: ~4x)
 
 
 @dataclasses.dataclass
@@ -50,12 +54,19 @@ def resize_images(pixels: np.ndarray, size: int, method: str, antialias: bool) -
 
 
 class _Inspector:
-  """Runs the per-example checks chunk by chunk and accumulates what survives (in source order)."""
+  """Runs the per-example checks and accumulates what survives (restored to source order at the end).
+
+  Decoded images wait in groups of one shape until _GROUP_BYTES of pixels are pending; each group is
+  then checked, hashed and resized as one batch. This bounds peak memory whatever the folder holds.
+  """
 
   def __init__(self, kind: str, data_config, log: CleaningLog):
     self.kind, self.cfg, self.log = kind, data_config, log
     self.parts = collections.defaultdict(list)
     self.sequence = 0
+    self.reduce_to = decode.working_side(data_config.image_size)
+    self.pending = collections.defaultdict(list)   # (shape, from_file) -> [(seq, source, label, split, pixels, hash)]
+    self.pending_bytes = 0
 
   def add_chunk(self, chunk: RecordChunk) -> None:
     n = len(chunk.sources)
@@ -63,37 +74,55 @@ class _Inspector:
     self.sequence += n
     splits = chunk.splits if chunk.splits is not None else [''] * n
     if isinstance(chunk.payload, np.ndarray):
-      self._add_uniform(chunk.payload, seq, chunk.sources, chunk.labels, splits)
+      step = max(1, _GROUP_BYTES // max(1, chunk.payload[:1].nbytes))
+      for start in range(0, n, step):
+        part = slice(start, start + step)
+        self._add_uniform(chunk.payload[part], seq[part], chunk.sources[part], chunk.labels[part], splits[part])
       return
-    decoded = {}   # shape -> list of (index in chunk, pixels): same-shape examples are processed together
     for i, item in enumerate(chunk.payload):
+      if isinstance(item, Fault):
+        self.log.drop(chunk.sources[i], item.reason, item.detail)
+        continue
       if chunk.labels[i] < 0:
         self.log.drop(chunk.sources[i], 'outside_class_folder', 'file next to class folders has no label')
         continue
       try:
         if isinstance(item, str):
-          pixels, conversion = decode.decode_file(
-              item, self.cfg.channels, self.cfg.clean.channel_policy,
-              self.cfg.clean.min_size if self.cfg.clean.enabled else 0)
-          if conversion:
+          decoded = decode.decode_file(item, self.cfg.channels, self.cfg.clean.channel_policy,
+                                       self.cfg.clean.min_size if self.cfg.clean.enabled else 0, self.reduce_to)
+          for conversion in decoded.conversions:
             self.log.convert(chunk.sources[i], conversion)
+          pixels, content, from_file = decoded.pixels, decoded.content_hash, True
         else:
-          pixels = np.asarray(item)
-      except decode.Fault as fault:
+          pixels, content, from_file = np.asarray(item), None, False
+      except Fault as fault:
         self.log.drop(chunk.sources[i], fault.reason, fault.detail)
         continue
-      decoded.setdefault(pixels.shape, []).append((i, pixels))
-    for items in decoded.values():
-      idx = np.array([i for i, _ in items])
-      self._add_uniform(np.stack([p for _, p in items]), seq[idx], [chunk.sources[i] for i in idx],
-                        chunk.labels[idx], [splits[i] for i in idx])
+      self.pending[pixels.shape, from_file].append((seq[i], chunk.sources[i], chunk.labels[i], splits[i], pixels,
+                                                    content))
+      self.pending_bytes += pixels.nbytes
+      if self.pending_bytes >= _GROUP_BYTES:
+        self.flush()
+
+  def flush(self) -> None:
+    """Checks, hashes and resizes the pending decoded images, one batch per shape."""
+    for (_, from_file), items in self.pending.items():
+      seq, sources, labels, splits, pixels, content = zip(*items)
+      self._add_uniform(np.stack(pixels), np.array(seq), list(sources), np.array(labels, np.int64), list(splits),
+                        np.array(content, np.uint64) if from_file else None, size_checked=from_file)
+    self.pending.clear()
+    self.pending_bytes = 0
 
   def _drop_where(self, mask, reason, detail, sources) -> None:
     for i in np.flatnonzero(mask):
       self.log.drop(sources[i], reason, detail)
 
-  def _add_uniform(self, batch, seq, sources, labels, splits) -> None:
-    """batch: [n, H, W, c] decoded pixels of any dtype, or points [n, 2]."""
+  def _add_uniform(self, batch, seq, sources, labels, splits, content=None, size_checked=False) -> None:
+    """batch: [n, H, W, c] decoded pixels of any dtype, or points [n, 2].
+
+    content: uint64 [n] hashes of the files' bytes (None: hash the pixels); size_checked: min_size was
+    checked on the original size (decoded files may have been reduced).
+    """
     if self.kind == 'points':
       keep = np.isfinite(batch).all(axis=1)
       self._drop_where(~keep, 'non_finite', 'NaN/Inf coordinate', sources)
@@ -104,7 +133,7 @@ class _Inspector:
     pixels, keep = decode.array_to_uint8(batch)
     self._drop_where(~keep, 'non_finite', 'NaN/Inf pixels', sources)
     height, width = batch.shape[1:3]
-    if self.cfg.clean.enabled and min(height, width) < self.cfg.clean.min_size:
+    if self.cfg.clean.enabled and not size_checked and min(height, width) < self.cfg.clean.min_size:
       self._drop_where(keep, 'too_small', f'{width}x{height} < data.clean.min_size={self.cfg.clean.min_size}',
                        sources)
       keep = np.zeros_like(keep)
@@ -118,8 +147,9 @@ class _Inspector:
     pixels = pixels[keep]
     features = hashing.dct_features(pixels) if len(pixels) else np.zeros((0, 64), np.float32)
     resized = resize_images(pixels, self.cfg.image_size, self.cfg.resize_method, self.cfg.antialias)
-    self._append(resized, seq[keep], sources, labels, splits, keep, hashing.content_hashes(pixels),
-                 hashing.perceptual_hashes(features), features)
+    content = hashing.content_hashes(pixels) if content is None else content[keep]
+    self._append(resized, seq[keep], sources, labels, splits, keep, content, hashing.perceptual_hashes(features),
+                 features)
 
   def _append(self, data, seq, sources, labels, splits, keep, content, perceptual, features):
     idx = np.flatnonzero(keep)
@@ -133,6 +163,7 @@ class _Inspector:
     self.parts['features'].append(np.asarray(features, np.float32).reshape(len(idx), -1))
 
   def result(self, example_shape) -> CleanData:
+    self.flush()
     if not self.parts['seq']:
       empty = CleanData(np.zeros((0, *example_shape), np.float32 if self.kind == 'points' else np.uint8),
                         np.zeros(0, np.int64), np.zeros(0, object), np.zeros(0, '<U5'),

@@ -112,6 +112,8 @@ def prepare_dataset(config, workdir: Optional[str] = None, process_index: int = 
   directory = cache.cache_dir(data_config, cache.cache_key(data_config, source.fingerprint(data_config)))
   loaded = cache.load(directory) if data_config.cache else None
   if loaded is None:
+    if data_config.cache and process_index == 0:
+      cache.check_writable(data_config, directory)   # before the work, not after it
     arrays, report = _prepare(data_config, source)
     if not len(arrays['train']['labels']):
       raise DataError(f'{data_config.name}: no train examples left after cleaning '

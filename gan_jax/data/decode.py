@@ -1,62 +1,104 @@
 """Decoding and per-example checks: every bad example becomes a `Fault` with a reason, never a crash.
 
-Reasons (report keys): zero_byte, undecodable, truncated, non_finite, too_small, wrong_channels.
+Reasons (report keys): those of gan_jax.data.files (a folder entry that is not a readable regular file),
+zero_byte, undecodable, truncated, non_finite, too_small, wrong_channels.
 """
 
+import dataclasses
 import io
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
+
+from gan_jax.data import files, hashing
+from gan_jax.data.records import Fault
 
 _TARGET_MODE = {1: 'L', 3: 'RGB'}
+_ORIENTATION_TAG = 0x0112
+_QUALITY_FACTOR = 2
+_MIN_WORKING_SIDE = 64
 _LUMA = np.array([0.299, 0.587, 0.114])
 
 
-class Fault(Exception):
-  """An example that cannot be used; `reason` is a report key, `detail` says what was seen."""
+@dataclasses.dataclass
+class Decoded:
+  """A decoded image file, reduced to about its working size (see `working_side`)."""
+  pixels: np.ndarray          # uint8 [h, w, channels]
+  conversions: List[str]      # what was changed to use it ('L->RGB', 'EXIF orientation 6 applied'), for the report
+  content_hash: np.uint64     # of the file's bytes: byte-identical files are exact duplicates
 
-  def __init__(self, reason: str, detail: str = ''):
-    super().__init__(f'{reason}: {detail}')
-    self.reason = reason
-    self.detail = detail
 
+def working_side(image_size: int) -> int:
+  """The side, in pixels, that decoding keeps at least (when the image has it).
 
-def decode_file(path: str, channels: int, channel_policy: str,
-                min_size: int = 0) -> Tuple[np.ndarray, Optional[str]]:
-  """Decodes an image file to uint8 [H, W, channels].
-
-  Returns (pixels, conversion) where conversion is e.g. 'L->RGB' when the mode was converted, else None.
-  Raises Fault: zero_byte, undecodable (not an image / broken data), truncated, too_small (a side below
-  min_size), wrong_channels (channel_policy='drop'), non_finite (float images).
+  _QUALITY_FACTOR times the output size, so that the final antialiased resize still averages several
+  source pixels per output pixel, and at least twice the 32x32 grid of the perceptual hash.
   """
-  try:
-    with open(path, 'rb') as f:
-      data = f.read()
-  except OSError as e:
-    raise Fault('undecodable', f'cannot read: {e}') from None
+  return max(_QUALITY_FACTOR * image_size, _MIN_WORKING_SIDE)
+
+
+def decode_file(path: str, channels: int, channel_policy: str, min_size: int = 0,
+                reduce_to: int = 0) -> Decoded:
+  """Decodes an image file to uint8 [h, w, channels], upright (EXIF orientation applied).
+
+  reduce_to > 0: an image whose sides both exceed it is decoded reduced (JPEG: DCT scaling by 1/2..1/8
+  while decoding, `Image.draft`; then an integer box reduction, `Image.reduce`) so that its smaller side
+  stays >= reduce_to. Memory per image then does not grow with the photo's size beyond one decode.
+  min_size applies to the ORIGINAL size.
+  Raises Fault: the reasons of files.read_regular_file, zero_byte, undecodable (not an image / broken
+  data), truncated, too_small (a side below min_size), wrong_channels (channel_policy='drop'),
+  non_finite (float images).
+  """
+  data = files.read_regular_file(path)
   if not data:
     raise Fault('zero_byte')
   try:
     image = Image.open(io.BytesIO(data))
   except Exception as e:  # PIL raises many types for non-images
     raise Fault('undecodable', f'{type(e).__name__}: not an image PIL can read') from None
+  width, height = image.size
+  if reduce_to:
+    image.draft(None, (reduce_to, reduce_to))   # a no-op for formats other than JPEG
   try:
     image.load()
   except Exception as e:  # truncated streams raise OSError('image file is truncated ...')
     reason = 'truncated' if 'truncated' in str(e).lower() or isinstance(e, EOFError) else 'undecodable'
     raise Fault(reason, f'{type(e).__name__}: {str(e)[:120]}') from None
-  if min(image.size) < min_size:
-    raise Fault('too_small', f'{image.width}x{image.height} < data.clean.min_size={min_size}')
+  if min(width, height) < min_size:
+    raise Fault('too_small', f'{width}x{height} < data.clean.min_size={min_size}')
+  conversions = []
+  image = _upright(image, conversions)
   target = _TARGET_MODE[channels]
-  if image.mode == target:
-    return np.asarray(image, np.uint8).reshape(image.height, image.width, channels), None
-  if channel_policy == 'drop':
-    raise Fault('wrong_channels', f'mode {image.mode}, need {target}')
-  return _convert_mode(image, target), f'{image.mode}->{target}'
+  if image.mode != target:
+    if channel_policy == 'drop':
+      raise Fault('wrong_channels', f'mode {image.mode}, need {target}')
+    conversions.append(f'{image.mode}->{target}')
+    image = _convert_mode(image, target)
+  factor = min(image.size) // reduce_to if reduce_to else 1
+  if factor >= 2:   # box filter over the whole extent (Image.reduce would leave a partial last block)
+    image = image.resize((round(image.width / factor), round(image.height / factor)), Image.BOX)
+  pixels = np.asarray(image, np.uint8).reshape(image.height, image.width, channels)
+  return Decoded(pixels, conversions, hashing.bytes_hash(data))
 
 
-def _convert_mode(image: Image.Image, target: str) -> np.ndarray:
+def _upright(image: Image.Image, conversions: List[str]) -> Image.Image:
+  """Applies the EXIF orientation (phone photos store portraits sideways); unreadable EXIF is ignored."""
+  try:
+    orientation = image.getexif().get(_ORIENTATION_TAG, 1)
+  except Exception:  # malformed EXIF blocks raise various errors; the pixels are still usable
+    return image
+  if orientation not in range(2, 9):
+    return image
+  try:
+    upright = ImageOps.exif_transpose(image)
+  except Exception as e:
+    raise Fault('undecodable', f'EXIF orientation {orientation}: {type(e).__name__}') from None
+  conversions.append(f'EXIF orientation {orientation} applied')
+  return upright
+
+
+def _convert_mode(image: Image.Image, target: str) -> Image.Image:
   """PIL mode conversion; high-bit-depth and float modes are rescaled to 8 bits first."""
   if image.mode in ('I', 'I;16', 'I;16B', 'I;16L', 'F'):
     values = np.asarray(image, np.float64)
@@ -64,8 +106,7 @@ def _convert_mode(image: Image.Image, target: str) -> np.ndarray:
       raise Fault('non_finite', f'mode {image.mode} has NaN/Inf pixels')
     scale = 1.0 if image.mode == 'F' and values.max(initial=0) <= 1.0 else (255.0 if image.mode == 'F' else 65535.0)
     image = Image.fromarray(np.round(values / scale * 255).clip(0, 255).astype(np.uint8), 'L')
-  pixels = np.asarray(image.convert(target), np.uint8)
-  return pixels.reshape(image.height, image.width, 1 if target == 'L' else 3)
+  return image.convert(target)
 
 
 def array_to_uint8(batch: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:

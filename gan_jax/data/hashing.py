@@ -1,4 +1,4 @@
-"""Content hashes (exact duplicates) and 64-bit perceptual hashes (near duplicates)."""
+"""Content hashes of pixels and of file bytes (exact duplicates) and 64-bit perceptual hashes (near duplicates)."""
 
 import hashlib
 
@@ -17,6 +17,11 @@ def content_hash(pixels: np.ndarray) -> np.uint64:
   digest = hashlib.blake2b(repr(pixels.shape).encode() + np.ascontiguousarray(pixels).tobytes(),
                            digest_size=8).digest()
   return np.frombuffer(digest, np.uint64)[0]
+
+
+def bytes_hash(data: bytes) -> np.uint64:
+  """64-bit hash of a file's bytes: byte-identical files <=> equal hash (up to 2^-64)."""
+  return np.frombuffer(hashlib.blake2b(data, digest_size=8).digest(), np.uint64)[0]
 
 
 def content_hashes(batch: np.ndarray) -> np.ndarray:

@@ -8,12 +8,26 @@ import numpy as np
 SPLITS = ('train', 'val', 'test')
 
 
+class Fault(Exception):
+  """An example that cannot be used; `reason` is a report key, `detail` says what was seen.
+
+  Raised by decoding, and handed over in a RecordChunk's payload for entries a source already rejected
+  (a folder entry that is not a readable regular file).
+  """
+
+  def __init__(self, reason: str, detail: str = ''):
+    super().__init__(f'{reason}: {detail}')
+    self.reason = reason
+    self.detail = detail
+
+
 @dataclasses.dataclass
 class RecordChunk:
   """A chunk of raw examples from a source.
 
   `payload` is either one array [n, ...] (decoded pixels of one shape, or points [n, 2]) or a list of
-  n items, each a decoded array [H, W, C] or a file path (str) to decode.
+  n items, each a decoded array [H, W, C], a file path (str) to decode, or a Fault (an entry the source
+  already rejected: reported as dropped with the Fault's reason).
   `splits` names each example's given split ('train' | 'val' | 'test'), or is None when the source has
   no splits (the splits stage assigns them).
   """

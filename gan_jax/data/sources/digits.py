@@ -1,9 +1,11 @@
 """`digits`: a tfds builder over scikit-learn's 8x8 digits, the embedded offline default dataset."""
 
+import tempfile
+
 import numpy as np
 import tensorflow_datasets as tfds
 
-from gan_jax.data import records
+from gan_jax.data import files, records
 from gan_jax.data.sources import registry, tfds_catalog
 from gan_jax.data.sources.sklearn_digits import load_sklearn_digits
 
@@ -54,5 +56,16 @@ class DigitsSource(tfds_catalog.TfdsSource):
   def load(self, data_config) -> records.SourceData:
     # The builder's features are fixed; the config's image/label keys name tfds features of other datasets.
     builder = self.builder(data_config)
-    self.ensure_prepared(builder, data_config)
-    return self.load_from_builder(builder, data_config, image_key='image', label_key='label')
+    data_dir = tfds_catalog.tfds_data_dir(data_config)
+    if builder.is_prepared() or files.writable_dir_error(data_dir) is None:
+      self.ensure_prepared(builder, data_config)
+      return self.load_from_builder(builder, data_config, image_key='image', label_key='label')
+    # An unwritable data dir is no reason to fail: build the (1,797-example) copy in a temporary folder.
+    with tempfile.TemporaryDirectory(prefix='gan_jax_digits-') as tmp:
+      builder = GanJaxDigits(data_dir=tmp)
+      builder.download_and_prepare()
+      source = self.load_from_builder(builder, data_config, image_key='image', label_key='label')
+      source.chunks = iter(list(source.chunks))
+    source.notes.append(f'digits: {data_dir} is not writable (data.data_dir); built the tfds copy in a '
+                        'temporary folder')
+    return source
