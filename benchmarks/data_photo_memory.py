@@ -3,7 +3,7 @@
   python benchmarks/data_photo_memory.py --photos 300 [--width 4000 --height 3000] [--image-size 64]
                                          [--dir /tmp/gan_jax_photos] [--json out.json]
 
-Writes --photos JPEGs of --width x --height (smooth random scenes with fine grain, every 4th one a portrait
+Writes --photos JPEGs of --width x --height (random 8x6 mosaics with fine grain, every 4th one a portrait
 photo stored sideways with an EXIF orientation tag) into --dir once, then prepares them in a fresh
 subprocess (data.cache=False, so nothing is read back) and prints one JSON line: the child's resident
 memory before preparing, its peak (ru_maxrss), their difference (`extra_mb`: what preparing cost) and the
@@ -35,7 +35,7 @@ def write_photos(directory: str, count: int, width: int, height: int, seed: int 
     coarse = rng.integers(0, 216, (6, 8, 3), dtype=np.uint8)
     if os.path.exists(path):
       continue
-    scene = Image.fromarray(coarse, 'RGB').resize((width, height), Image.BICUBIC)
+    scene = Image.fromarray(coarse, 'RGB').resize((width, height), Image.NEAREST)   # a mosaic: cheap to make
     photo = ImageChops.add(scene, grain)
     exif = Image.Exif()
     if k % 4 == 3:
