@@ -174,12 +174,17 @@ def train_classifier(config, workdir, ds=None) -> Dict[str, Any]:
   if ds is None:
     from gan_jax.data import prepare_dataset  # The data stage is only needed when no ds is given.
     ds = prepare_dataset(config, workdir)
+  from gan_jax.data.files import writable_dir_error  # pylint: disable=g-import-not-at-top
+  path = classifier_dir(config)
+  reason = writable_dir_error(os.path.dirname(os.path.abspath(path))) if jax.process_index() == 0 else None
+  if reason is not None:   # say so before training, not after
+    raise DataError(f'cannot save the evaluation classifier to {path} ({reason}); set --config.data.data_dir '
+                    '(or $GAN_JAX_CACHE_DIR) to a writable folder')
   images, labels, num_classes = classifier_examples(ds, 'train')
   start = time.time()
   model, params = fit_classifier(config.classifier, images, labels, num_classes, seed=config.seed)
   test_images, test_labels, _ = classifier_examples(ds, 'test')
   test_accuracy = accuracy(model, params, test_images, test_labels)
-  path = classifier_dir(config)
   meta = {'format': CLASSIFIER_FORMAT, 'dataset': ds.name, 'example_shape': list(ds.example_shape),
           'stacked_base': stacked_base(ds), 'num_classes': num_classes, 'width': config.classifier.width,
           'feature_dim': config.classifier.feature_dim, 'classifier_config': config.classifier.to_dict(),

@@ -99,3 +99,20 @@ def test_unwritable_data_dir_used_only_when_needed(read_only_dir, tmp_path, data
   lines = cached.stderr.strip().splitlines()
   assert len(lines) == 1 and lines[0].startswith('error: data.data_dir=')
   assert 'Permission denied' in lines[0] and '--config.data.cache=False' in lines[0]
+
+
+def test_data_dir_under_a_file_fails_before_any_work(data_config, tmp_path):
+  """A data dir that cannot exist: digits still prepare uncached; the cache and the evaluation classifier
+  (also kept under data.data_dir) fail in one line before preparing or training."""
+  from gan_jax.errors import DataError  # pylint: disable=g-import-not-at-top
+  from gan_jax.metrics import train_classifier  # pylint: disable=g-import-not-at-top
+  (tmp_path / 'a_file').write_text('')
+  data_config.data.data_dir = str(tmp_path / 'a_file' / 'tfds')
+  data_config.data.cache = False
+  ds = prepare_dataset(data_config)
+  assert sum(ds.report['kept'].values()) > 1700
+  with pytest.raises(DataError, match=r'^cannot save the evaluation classifier to .*\(Not a directory\); set '):
+    train_classifier(data_config, None, ds)
+  data_config.data.cache = True
+  with pytest.raises(DataError, match=r"^data.data_dir='.*a_file/tfds': cannot write the prepared-data cache"):
+    prepare_dataset(data_config)
