@@ -25,7 +25,7 @@ from gan_jax.errors import DataError
 # data.* fields that change what the prepare stage produces; everything else acts at training time.
 KEY_FIELDS = ('name', 'path', 'image_key', 'label_key', 'image_size', 'channels', 'num_samples',
               'resize_method', 'antialias', 'resplit', 'val_fraction', 'test_fraction', 'split_seed', 'clean')
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = 2   # 2: image files decoded reduced, file-byte exact duplicates, EXIF orientation
 _FIELDS = ('data', 'labels', 'sources')
 
 Arrays = Dict[str, Dict[str, np.ndarray]]   # split -> {'data', 'labels', 'sources'}

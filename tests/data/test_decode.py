@@ -2,6 +2,7 @@
 reduction) without changing what the cleaning checks see (original size) or the prepared pixels."""
 
 import io
+import os
 
 import numpy as np
 import pytest
@@ -78,7 +79,14 @@ def test_large_images_decode_reduced_with_checks_on_the_original_size(large_phot
     decode.decode_file(path, 3, 'convert', min_size=2000, reduce_to=128)
   assert caught.value.reason == 'too_small' and caught.value.detail.startswith('2400x1800 ')
   with open(path, 'rb') as f:
-    assert decoded.content_hash == decode.hashing.bytes_hash(f.read())
+    data = f.read()
+  assert decoded.content_hash == decode.hashing.bytes_hash(data)
+  cut = os.path.join(os.path.dirname(path), f'cut.{kind}')
+  with open(cut, 'wb') as f:
+    f.write(data[:len(data) // 2])
+  with pytest.raises(Fault) as caught:   # a reduced decode still reads the whole stream
+    decode.decode_file(cut, 3, 'convert', reduce_to=128)
+  assert caught.value.reason == 'truncated'
 
 
 @pytest.mark.parametrize('size', [32, 64])
