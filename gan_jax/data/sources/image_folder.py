@@ -52,7 +52,10 @@ def scan_folder(path: str) -> Tuple[List[Entry], List[str], int]:
   Entries that are not readable regular files (dangling symlinks, symlink loops, pipes, non-UTF-8
   names, ...) are listed with their Fault, and so are folders that were not entered.
   """
-  top = _subdirs(path)
+  try:
+    top = _subdirs(path)
+  except OSError as e:
+    raise DataError(f'data.path={path!r}: cannot list the folder ({e.strerror})') from None
   split_dirs = [d for d in top if d in _SPLIT_DIRS]
   roots = [(os.path.join(path, d), _SPLIT_DIRS[d]) for d in split_dirs] if split_dirs else [(path, None)]
   visited = {}
