@@ -43,8 +43,8 @@ def decode_file(path: str, channels: int, channel_policy: str, min_size: int = 0
   """Decodes an image file to uint8 [h, w, channels], upright (EXIF orientation applied).
 
   reduce_to > 0: an image whose sides both exceed it is decoded reduced (JPEG: DCT scaling by 1/2..1/8
-  while decoding, `Image.draft`; then an integer box reduction, `Image.reduce`) so that its smaller side
-  stays >= reduce_to. Memory per image then does not grow with the photo's size beyond one decode.
+  while decoding, `Image.draft`; then, any format, a box filter by an integer factor) so that its smaller
+  side stays >= reduce_to. A JPEG photo is never held at full resolution; other formats only one at a time.
   min_size applies to the ORIGINAL size.
   Raises Fault: the reasons of files.read_regular_file, zero_byte, undecodable (not an image / broken
   data), truncated, too_small (a side below min_size), wrong_channels (channel_policy='drop'),
