@@ -8,7 +8,6 @@ the lock goes with the process however it ends (the kernel drops it, even after 
 
 import fcntl
 import os
-import socket
 import tempfile
 from typing import IO, Optional
 
@@ -42,20 +41,14 @@ def check_workdir(workdir: str) -> str:
 
 def lock_workdir(workdir: str) -> None:
   """Takes DIR/.lock for this process (call once, on process 0 of a training run); ConfigError if another
-  live process holds it."""
+  live process holds it. The file is created once and never written, so a refused run changes nothing."""
   global _held
   path = os.path.join(os.path.abspath(workdir), '.lock')
-  handle = open(path, 'a+')   # pylint: disable=consider-using-with  (held open on purpose)
+  handle = open(path, 'a')   # pylint: disable=consider-using-with  (held open on purpose)
   try:
     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
   except BlockingIOError:
-    handle.seek(0)
-    holder = handle.read().strip() or 'another process'
     handle.close()
-    raise ConfigError(f'--workdir={workdir} is in use by another training run ({holder}, lock {path}); wait for '
-                      'it to end or choose another --workdir') from None
-  handle.seek(0)
-  handle.truncate()
-  handle.write(f'pid {os.getpid()} on {socket.gethostname()}\n')
-  handle.flush()
+    raise ConfigError(f'--workdir={workdir} is in use by another training run (it holds {path}); wait for it '
+                      'to end or choose another --workdir') from None
   _held = handle
