@@ -28,7 +28,7 @@ MISTAKES = [
 
 @pytest.mark.parametrize('flags, message', [m[1:] for m in MISTAKES], ids=[m[0] for m in MISTAKES])
 def test_config_mistake_exits_2_in_at_most_two_lines(flags, message, tmp_path):
-  (tmp_path / 'broken.py').write_text('def get_config():\n  config = dict(\n  return config\n')
+  (tmp_path / 'broken.py').write_text('def get_config():\n  config = {}\n  return config config\n')
   (tmp_path / 'no_get_config.py').write_text('CONFIG = {}\n')
   flags = [f.format(tmp=tmp_path) for f in flags]
   command = [sys.executable, os.path.join(REPO_ROOT, 'launch.py'), f'--workdir={tmp_path / "run"}', *flags]
