@@ -58,12 +58,9 @@ def sample_to_file(config: ml_collections.ConfigDict, workdir: str, num_samples:
   if num_samples <= 0:
     raise ConfigError(f'--num_samples={num_samples} must be positive')
   store = checkpointing.CheckpointStore(setup_lib.checkpoint_dir(workdir), config.checkpoint.keep)
-  step = store.latest_step()
+  step, setup, state = setup_lib.restore_newest(config, store)   # damaged newer checkpoints set aside
   if step is None:
     raise ConfigError(f'--workdir={workdir} has no checkpoint in {store.directory}; train first (--mode=train)')
-  meta = store.read_meta(step)
-  setup = setup_lib.build_setup(config, meta['example_shape'])
-  state, _ = setup_lib.restore_state(setup, store, step)
   sampler = Sampler(setup.generator, config.model.latent_dim, setup.mesh, config.eval.batch_size)
   samples = sampler.sample_fn(state)(num_samples, config.seed)
   path = os.path.join(os.path.abspath(workdir), 'samples.npz')

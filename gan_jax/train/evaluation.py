@@ -56,13 +56,11 @@ def evaluate_checkpoint(config: ml_collections.ConfigDict, workdir: str, which: 
     raise ConfigError(f'--checkpoint={which!r} is not allowed; allowed: best, latest')
   best = which == 'best'
   store = checkpointing.CheckpointStore(setup_lib.checkpoint_dir(workdir, best), 1 if best else config.checkpoint.keep)
-  step = store.latest_step()
+  step, setup, state = setup_lib.restore_newest(config, store)   # damaged newer checkpoints set aside
   if step is None:
     raise ConfigError(f'--workdir={workdir} has no {which} checkpoint in {store.directory}')
   ds = prepare_dataset(config, workdir, process_index=jax.process_index(),
                        process_count=jax.process_count())
-  setup = setup_lib.build_setup(config, ds.example_shape)
-  state, _ = setup_lib.restore_state(setup, store, step)
   evaluator = load_evaluator(config, ds, workdir)
   if evaluator is None:
     raise ConfigError('eval.metrics is empty (or gan_jax.metrics is missing): nothing to evaluate')
