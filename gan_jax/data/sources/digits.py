@@ -1,10 +1,13 @@
-"""`digits`: a tfds builder over scikit-learn's 8x8 digits, the embedded offline default dataset."""
+"""`digits`: a tfds builder over scikit-learn's 8x8 digits, the embedded offline default dataset.
+
+Registered by gan_jax/data/sources/__init__.py, which imports this module (and so tfds) only when used.
+"""
 
 import numpy as np
 import tensorflow_datasets as tfds
 
 from gan_jax.data import records
-from gan_jax.data.sources import registry, tfds_catalog
+from gan_jax.data.sources import tfds_catalog
 from gan_jax.data.sources.sklearn_digits import load_sklearn_digits
 
 
@@ -34,7 +37,6 @@ class GanJaxDigits(tfds.core.GeneratorBasedBuilder):
       yield index, {'image': np.asarray(image), 'label': int(label)}
 
 
-@registry.SOURCES.register('digits')
 class DigitsSource(tfds_catalog.TfdsSource):
   """Reads the GanJaxDigits builder like any tfds dataset; preparing it needs no network."""
 
