@@ -52,7 +52,7 @@ def main(argv):
     logging.set_verbosity(logging.WARNING)   # Orbax and tfds log every step of a save at INFO
   from gan_jax import xla_flags
   xla_flags.configure_xla_for_cpu()   # before JAX initialises its backend
-  from gan_jax import config_checks, parallel
+  from gan_jax import config_checks, parallel, runtime
   from gan_jax.errors import ConfigError, DataError, NonFiniteLossError
   config, workdir = FLAGS.config, FLAGS.workdir
   try:
@@ -60,6 +60,7 @@ def main(argv):
     if config.distributed:
       parallel.initialize_distributed(config)
     config_checks.validate_devices(config, FLAGS.mode)
+    runtime.announce()   # backend, device kind and count, process count; warns about an unused GPU
     from gan_jax.data import tf_env  # noqa: F401  (TF quiet and without GPUs: JAX owns them)
     os.makedirs(workdir, exist_ok=True)
     _run(FLAGS.mode, config, workdir)

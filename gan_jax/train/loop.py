@@ -17,7 +17,7 @@ import ml_collections
 import numpy as np
 from jax.experimental import multihost_utils
 
-from gan_jax import checkpointing, parallel
+from gan_jax import checkpointing, parallel, runtime
 from gan_jax.data import prepare_dataset
 from gan_jax.errors import NonFiniteLossError
 from gan_jax.logs import pictures
@@ -155,7 +155,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
   run.open_outputs()
   if run.writer:
     with open(os.path.join(run.workdir, 'config.json'), 'w') as f:
-      f.write(config.to_json_best_effort(indent=2, sort_keys=True))
+      f.write(runtime.config_json(config))   # the config + backend, device kind and counts
     trim_jsonl(run.logger.jsonl_path, run.last_saved or 0)
   start = int(jax.device_get(state.step))
   rng = setup_lib.replicated_rng(state, run.mesh)
