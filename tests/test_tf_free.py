@@ -48,10 +48,10 @@ def test_the_blocker_hides_tensorflow_and_the_library_imports_without_it(data_di
 
 @pytest.fixture(scope='module')
 def repro_2d(tmp_path_factory, data_dir):
-  """benchmarks/reproduce.py --suite=2d --seeds=2 --steps=200 (two cells) without TensorFlow."""
+  """benchmarks/reproduce.py --suite=2d --seeds=2 --steps=200 (one cell, to keep it short) without TensorFlow."""
   root = tmp_path_factory.mktemp('repro_tf_free')
   result = run(['benchmarks/reproduce.py', '--suite=2d', '--seeds=2', '--steps=200', '--steps_per_call=100',
-                '--cells=ring_gan,grid_pack2', f'--workdir={root / "runs"}', f'--results_dir={root / "results"}'],
+                '--cells=ring_gan', f'--workdir={root / "runs"}', f'--results_dir={root / "results"}'],
                tf_free_env(data_dir))
   return root, result
 
@@ -60,7 +60,7 @@ def test_reproduce_2d_runs_without_tensorflow(repro_2d):
   root, result = repro_2d
   assert result.stdout.startswith('backend: cpu, ')
   rows = json.load(open(root / 'results' / 'repro_2d.json'))['rows']
-  assert {(r['cell'], r['step']) for r in rows} == {(c, s) for c in ('ring_gan', 'grid_pack2') for s in (100, 200)}
+  assert {(r['cell'], r['step']) for r in rows} == {(c, s) for c in ('ring_gan',) for s in (100, 200)}
   assert all(r['stats']['modes']['n'] == 2 for r in rows)
   record = json.load(open(root / 'runs' / '2d' / 'ring_gan' / 'seed0' / 'eval' / 'val_step200.json'))
   assert record['provenance']['runtime']['backend'] == 'cpu'
