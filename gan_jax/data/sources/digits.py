@@ -1,13 +1,10 @@
-"""`digits`: a tfds builder over scikit-learn's 8x8 digits, the embedded offline default dataset.
-
-Registered by gan_jax/data/sources/__init__.py, which imports this module (and so tfds) only when used.
-"""
+"""`digits`: a tfds builder over scikit-learn's 8x8 digits, the embedded offline default dataset."""
 
 import numpy as np
 import tensorflow_datasets as tfds
 
 from gan_jax.data import records
-from gan_jax.data.sources import tfds_catalog
+from gan_jax.data.sources import registry, tfds_catalog
 from gan_jax.data.sources.sklearn_digits import load_sklearn_digits
 
 
@@ -37,7 +34,7 @@ class GanJaxDigits(tfds.core.GeneratorBasedBuilder):
       yield index, {'image': np.asarray(image), 'label': int(label)}
 
 
-class DigitsSource(tfds_catalog.TfdsSource):
+class DigitsSource(tfds_catalog.TfdsSource):   # registered as `digits` by sources/__init__.py, lazily
   """Reads the GanJaxDigits builder like any tfds dataset; preparing it needs no network."""
 
   def __init__(self):
