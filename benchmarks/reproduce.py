@@ -2,10 +2,12 @@
 
   python benchmarks/reproduce.py --suite=2d --seeds=3 --steps=4000 --long_cell=ring_gan --long_steps=16000
   python benchmarks/reproduce.py --suite=stacked --seeds=3 --steps=1500
+  python benchmarks/reproduce.py --suite=2d --seeds=10 --steps=400000 --group_cells   # on a GPU: 4 programs
 
 Each cell (a config + arg) trains its K seeds together with gan_jax.train.multi_seed (lax.scan over steps,
 vmap over seeds) in <workdir>/<suite>/<cell>/seed<k>/, evaluating at each step of --eval_steps (default:
-half way and the end). Finished evaluations are read back from the seed workdirs' eval/ folders, unfinished
+half way and the end); --group_cells puts cells that differ only in their data (ring_X, grid_X) into one
+program (K seeds x cells vmapped). Finished evaluations are read back from the seed workdirs' eval/ folders, unfinished
 runs resume from their checkpoints, so rerunning the command only does what is missing, and a longer
 schedule (--long_steps) continues the same runs. Writes benchmarks/results/repro_<suite>.md and .json.
 """
