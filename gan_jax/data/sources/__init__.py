@@ -14,6 +14,8 @@ class _Digits:
   kind = 'image'
 
   def __new__(cls):
+    from gan_jax.data import tf_env  # pylint: disable=g-import-not-at-top
+    tf_env.load()   # TF with its GPUs hidden, before digits.py's tfds import can initialise them
     from gan_jax.data.sources.digits import DigitsSource  # pylint: disable=g-import-not-at-top
     return DigitsSource()
 
