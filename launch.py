@@ -55,7 +55,7 @@ def main(argv):
   cli.quiet_background_noise()
   from gan_jax import xla_flags
   xla_flags.configure_xla_for_cpu()   # before JAX initialises its backend
-  from gan_jax import config_checks, parallel, workdir as workdir_lib
+  from gan_jax import config_checks, parallel, runtime, workdir as workdir_lib
   config, workdir = FLAGS.config, FLAGS.workdir
   with cli.reported_errors():
     config_checks.validate_config(config, FLAGS.mode, devices=False)
@@ -63,6 +63,7 @@ def main(argv):
     if config.distributed:
       parallel.initialize_distributed(config)
     config_checks.validate_devices(config, FLAGS.mode)
+    runtime.announce()   # backend, device kind and count, process count; warns about an unused GPU
     if FLAGS.mode == 'train' and parallel.is_writer():
       workdir_lib.lock_workdir(workdir)
     from gan_jax.data import tf_env  # noqa: F401  (TF quiet and without GPUs: JAX owns them)

@@ -67,8 +67,10 @@ def main():
   device = jax.devices()[0]
   size = args.size or (2048 if device.platform == 'cpu' else 8192)
   measured = {dtype: measure_matmul_peak(size, dtype, args.repeats) for dtype in ('float32', 'bfloat16')}
+  from gan_jax import runtime
   bench_protocol.emit(
       'peaks', platform=device.platform, device_kind=device.device_kind, matmul_size=size,
+      runtime=runtime.describe_backend(), gpu_unused=runtime.gpu_unused_line(),
       measured_matmul_flops=measured,
       datasheet_flops={dtype: datasheet_peak_flops(device.device_kind, dtype)
                        for dtype in ('float32', 'bfloat16')})

@@ -27,6 +27,8 @@ def add_derived(result: dict) -> None:
       peak = _peak_for(result, row['dtype'])
       for kind, value in peak.items():
         row[f'utilisation_vs_{kind}_peak'] = row['achieved_flops'] / value if value else None
+      bf16 = _peak_for(result, 'bfloat16')['measured']   # one ceiling for every row: the device's best
+      row['utilisation_vs_measured_bf16_peak'] = row['achieved_flops'] / bf16 if bf16 else None
     for peer in (TORCH_EAGER, TORCH_COMPILE):
       match = next((r for r in rows if r['impl'] == peer and _same_shape(r, row)), None)
       if match and match.get('step_ms_median') and median_ms:
@@ -62,13 +64,14 @@ def to_markdown(result: dict) -> str:
   for note in meta.get('notes', []):
     lines.append(f'\n**{note}**')
   lines += ['', '| batch | size | dtype | impl | device | step ms (median) | round medians ms | CPU ms/step | images/s | '
-                'compile s | GFLOP/step | GFLOP/s | util (measured peak) | util (datasheet) | peak RSS MiB | '
+                'compile s | GFLOP/step | GFLOP/s | util (measured peak) | util (measured bf16 peak) | '
+                'util (datasheet) | peak RSS MiB | '
                 'device peak MiB | speedup vs torch eager | vs torch.compile | load 1m before/after |',
-            '|' + '---|' * 19]
+            '|' + '---|' * 20]
   for row in result['results']:
     if row.get('error'):
       lines.append(f"| {row['batch']} | {row['image_size']} | {row['dtype']} | {row['impl']} | "
-                   f"failed: {row['error']} |" + ' |' * 14)
+                   f"failed: {row['error']} |" + ' |' * 15)
       continue
     rounds = ', '.join(_fmt(v, '.0f') for v in row.get('step_ms_round_medians', []))
     device_peak = row.get('device_peak_bytes')
@@ -78,6 +81,7 @@ def to_markdown(result: dict) -> str:
         f"{_fmt(row.get('cpu_ms_median'))} | {_fmt(row.get('images_per_s'), '.0f')} | {_fmt(row.get('compile_s'), '.2f')} | "
         f"{_fmt(row.get('flops_per_step'), '.2f', 1e-9)} | {_fmt(row.get('achieved_flops'), '.1f', 1e-9)} | "
         f"{_fmt(row.get('utilisation_vs_measured_peak'), '.1%')} | "
+        f"{_fmt(row.get('utilisation_vs_measured_bf16_peak'), '.1%')} | "
         f"{_fmt(row.get('utilisation_vs_datasheet_peak'), '.1%')} | {_fmt(row.get('peak_rss_mb'), '.0f')} | "
         f"{_fmt(device_peak / 2 ** 20 if device_peak else None, '.0f')} | "
         f"{_fmt(row.get('speedup_vs_' + TORCH_EAGER), '.2f')} | "
@@ -85,6 +89,8 @@ def to_markdown(result: dict) -> str:
   lines += ['', 'CPU ms/step: process CPU time (all threads) per step, median; on a shared machine it '
                 'is steadier than wall time (it excludes waiting for a core). compile s: JAX lower+compile of the jitted step; torch.compile: first call (compiles). '
                 'GFLOP/step: XLA cost analysis of the JAX step (the peer runs the same algorithm). '
+                'util (measured peak): of the measured matmul rate in the row\'s dtype; (measured bf16 peak): '
+                'of the bfloat16 rate, the device\'s best, for every row. '
                 'Speedups are peer step time / this step time at the same shape.']
   extras = result.get('extras') or {}
   if extras:

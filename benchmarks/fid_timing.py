@@ -1,6 +1,7 @@
 """Seconds to compute one FID on CPU: digits classifier features vs InceptionV3 features.
 
   python benchmarks/fid_timing.py --num_samples 10000 [--json out.json]
+  JAX_PLATFORMS=cuda python benchmarks/fid_timing.py --batch_size 500   # on a GPU (benchmarks/device_run.sh)
 
 Both extractors use random weights (timing only): N fake and N real 32x32 grayscale images in [-1, 1]
 go through feature extraction (jitted, sharded batches), then the float64 Fréchet distance.
@@ -13,7 +14,7 @@ import os
 import sys
 import time
 
-os.environ.setdefault('JAX_PLATFORMS', 'cpu')
+os.environ.setdefault('JAX_PLATFORMS', 'cpu')   # the CPU table; on a GPU run with JAX_PLATFORMS=cuda
 
 import jax
 import jax.numpy as jnp
@@ -25,6 +26,7 @@ from gan_jax.metrics.classifier import ConvClassifier
 from gan_jax.metrics.frechet import fid_from_features
 from gan_jax.metrics.inception import FIDInceptionV3
 from gan_jax.metrics.sharded_apply import ShardedApply
+from gan_jax import runtime
 
 
 def _classifier(batch_size):
@@ -66,7 +68,8 @@ def main(argv=None) -> None:
   parser.add_argument('--json', default='', help='also write the results to this JSON file')
   args = parser.parse_args(argv)
   builders = {'classifier': _classifier, 'inception': _inception}
-  report = {'num_samples': args.num_samples, 'batch_size': args.batch_size, 'devices': len(jax.devices()),
+  info = runtime.announce()
+  report = {'runtime': info, 'num_samples': args.num_samples, 'batch_size': args.batch_size, 'devices': len(jax.devices()),
             'platform': jax.devices()[0].platform, 'jax_version': jax.__version__, 'cpu_count': os.cpu_count()}
   for name in args.extractors.split(','):
     report[name] = time_fid(builders[name], args.num_samples, args.batch_size)

@@ -2,10 +2,12 @@
 
   python benchmarks/reproduce.py --suite=2d --seeds=3 --steps=4000 --long_cell=ring_gan --long_steps=16000
   python benchmarks/reproduce.py --suite=stacked --seeds=3 --steps=1500
+  python benchmarks/reproduce.py --suite=2d --seeds=10 --steps=400000 --group_cells   # on a GPU: 4 programs
 
 Each cell (a config + arg) trains its K seeds together with gan_jax.train.multi_seed (lax.scan over steps,
 vmap over seeds) in <workdir>/<suite>/<cell>/seed<k>/, evaluating at each step of --eval_steps (default:
-half way and the end). Finished evaluations are read back from the seed workdirs' eval/ folders, unfinished
+half way and the end); --group_cells puts cells that differ only in their data (ring_X, grid_X) into one
+program (K seeds x cells vmapped). Finished evaluations are read back from the seed workdirs' eval/ folders, unfinished
 runs resume from their checkpoints, so rerunning the command only does what is missing, and a longer
 schedule (--long_steps) continues the same runs. Writes benchmarks/results/repro_<suite>.md and .json.
 """
@@ -37,6 +39,8 @@ flags.DEFINE_integer('steps_per_call', 0, 'Steps per jitted call; 0: the suite d
 flags.DEFINE_string('workdir', os.path.join(ROOT, 'runs', 'repro'), 'Root of the experiment workdirs.')
 flags.DEFINE_string('results_dir', os.path.join(ROOT, 'benchmarks', 'results'), 'Where tables go.')
 flags.DEFINE_bool('report_only', False, 'Only aggregate what the workdirs hold.')
+flags.DEFINE_bool('group_cells', False, 'Train cells that differ only in their data (ring_X and grid_X) in one '
+                  'program: K seeds x cells vmapped together (fewer, fuller programs on an accelerator).')
 FLAGS = flags.FLAGS
 
 
@@ -111,16 +115,42 @@ def timing_path(cell: str) -> str:
   return os.path.join(cell_dir(cell), 'timing.jsonl')
 
 
+def program_groups(suite: Suite, cells: Sequence[str], steps: int) -> List[List[str]]:
+  """The cells in groups that can share one compiled program (configs equal but for data), in order."""
+  from gan_jax.train.multi_seed import program_differences  # pylint: disable=g-import-not-at-top
+  groups: List[List[str]] = []
+  for cell in cells:
+    config = load_config(suite, cell, steps)
+    home = next((g for g in groups if not program_differences(load_config(suite, g[0], steps), config)), None)
+    if home is None:
+      groups.append([cell])
+    else:
+      home.append(cell)
+  return groups
+
+
 def run_cell(suite: Suite, cell: str, seeds: int, eval_steps: Sequence[int]) -> None:
   """Trains and evaluates what is missing of `cell` (K seeds together)."""
-  dirs = seed_dirs(cell, seeds)
-  missing = [s for s in eval_steps if not all(os.path.isfile(eval_path(d, s)) for d in dirs)]
-  if not missing:
-    print(f'{cell}: all {len(eval_steps)} evaluations present, skipped', flush=True)
+  run_cells(suite, [cell], seeds, eval_steps)
+
+
+def run_cells(suite: Suite, cells: Sequence[str], seeds: int, eval_steps: Sequence[int]) -> None:
+  """Trains and evaluates what is missing of `cells` (configs equal but for data): K seeds x cells in one
+  vmapped program."""
+  cells = [c for c in cells if any(not os.path.isfile(eval_path(d, s)) for d in seed_dirs(c, seeds)
+                                   for s in eval_steps)]
+  if not cells:
+    print(f'all {len(eval_steps)} evaluations present, skipped', flush=True)
     return
+  dirs = [d for cell in cells for d in seed_dirs(cell, seeds)]
+  missing = [s for s in eval_steps if not all(os.path.isfile(eval_path(d, s)) for d in dirs)]
   from gan_jax.train.multi_seed import MultiSeedTrainer  # pylint: disable=g-import-not-at-top
-  config = load_config(suite, cell, max(eval_steps))
-  trainer = MultiSeedTrainer(config, list(range(seeds)), dirs, FLAGS.steps_per_call or suite.steps_per_call)
+  configs = [load_config(suite, cell, max(eval_steps)) for cell in cells]
+  members = [(cell, k) for cell in cells for k in range(seeds)]
+  print(f'program: cells {", ".join(cells)} x {seeds} seeds = {len(members)} runs vmapped in one program',
+        flush=True)
+  trainer = MultiSeedTrainer(configs[0], [k for _, k in members], dirs, FLAGS.steps_per_call or suite.steps_per_call,
+                             cell_configs=[configs[cells.index(cell)] for cell, _ in members])
   states = trainer.initial_states()
   for target in eval_steps:
     start = int(states.step[0])
@@ -130,13 +160,16 @@ def run_cell(suite: Suite, cell: str, seeds: int, eval_steps: Sequence[int]) -> 
     states = trainer.train(states, until=target)
     trained = time.time() - began
     results = trainer.evaluate(states)
-    record = {'cell': cell, 'from_step': start, 'to_step': target, 'seeds': seeds,
-              'train_seconds': trained, 'eval_seconds': time.time() - began - trained,
-              'step_seconds_all_seeds': trainer.steady_step_seconds(), 'results': results,
-              'host': platform.node(), 'time': time.strftime('%Y-%m-%dT%H:%M:%S')}
-    with open(timing_path(cell), 'a') as f:
-      f.write(json.dumps(record) + '\n')
-    print(f'{cell} step {target}: ' + json.dumps(results), flush=True)
+    for cell in cells:
+      mine = [r for (c, _), r in zip(members, results) if c == cell]
+      record = {'cell': cell, 'from_step': start, 'to_step': target, 'seeds': len(members),
+                'program_cells': list(cells), 'train_seconds': trained,
+                'eval_seconds': time.time() - began - trained,
+                'step_seconds_all_seeds': trainer.steady_step_seconds(), 'results': mine,
+                'host': platform.node(), 'time': time.strftime('%Y-%m-%dT%H:%M:%S')}
+      with open(timing_path(cell), 'a') as f:
+        f.write(json.dumps(record) + '\n')
+      print(f'{cell} step {target}: ' + json.dumps(mine), flush=True)
   trainer.close()
 
 
@@ -231,18 +264,20 @@ def write_tables(suite: Suite, cells: Sequence[str], seeds: int, command: str) -
   md.append('')
   md.append(f'Paper: {suite.paper_note}.\n')
   md.append(f'Ours: {suite.setup_note}\n')
-  md.append(f'Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores shared with other '
-            'jobs (runs under nice), JAX on CPU.\n')
+  from gan_jax import runtime  # pylint: disable=g-import-not-at-top
+  md.append(f'Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores; '
+            f'{runtime.backend_line()}.\n')
   md.append('Reading the table: mean +- standard error over the seeds; "vs paper" is our mean minus the nearest end of '
             'the paper\'s mean +- s.e. interval ("inside" when it falls in it). Wall time: the K seeds '
-            'train together in one vmapped program, so the time of the whole cell is also the time of each '
-            'run; ms/step is for all K seeds together.\n')
+            '(with --group_cells: the K seeds of every cell of the program) train together in one vmapped '
+            'program, so the time of the whole program is also the time of each run; "ms/step (program)" is '
+            'for all its runs together, "per run" divides by their number.\n')
   for step in steps_list:
     header = ['cell', 'seeds']
     for m in suite.metrics:
       name = METRIC_FORMAT[m][0]
       header += [f'ours {name}', f'paper {name}', 'vs paper']
-    header += ['wall s per run (train, to this step)', 'ms/step (K seeds)', 'ms/step per seed']
+    header += ['wall s per run (train, to this step)', 'ms/step (program)', 'runs in program', 'ms/step per run']
     lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
     any_row = False
     for cell in cells:
@@ -258,8 +293,8 @@ def write_tables(suite: Suite, cells: Sequence[str], seeds: int, command: str) -
         row += [fmt(stats[m], scale, digits), paper or 'n/a',
                 comparison(stats[m], paper, scale) if paper else '']
       step_ms = times.get('step_ms_all_seeds', float('nan'))
-      row += [f'{times.get("train_seconds", float("nan")):.0f}', f'{step_ms:.1f}',
-              f'{step_ms / times.get("seeds", 1):.1f}']
+      row += [f'{times.get("train_seconds", float("nan")):.0f}', f'{step_ms:.1f}', str(times.get('seeds', '')),
+              f'{step_ms / times.get("seeds", 1):.2f}']
       lines.append('| ' + ' | '.join(row) + ' |')
       rows.append({'cell': cell, 'step': step, 'stats': stats, 'paper': suite.paper.get(cell, {}), **times})
     if any_row:
@@ -284,7 +319,8 @@ def main(argv):
   logging.set_verbosity(logging.WARNING)   # orbax logs every checkpoint step at INFO
   from gan_jax import xla_flags  # pylint: disable=g-import-not-at-top
   xla_flags.configure_xla_for_cpu()
-  from gan_jax.data import tf_env  # noqa: F401  pylint: disable=g-import-not-at-top,unused-import
+  from gan_jax import runtime  # pylint: disable=g-import-not-at-top
+  runtime.announce()   # TensorFlow is imported only if a suite uses the tf.data image pipeline (stacked)
   suite = SUITES[FLAGS.suite]
   cells = list(FLAGS.cells) or list(suite.cells)
   eval_steps = sorted({int(s) for s in FLAGS.eval_steps} or {FLAGS.steps // 2, FLAGS.steps})
@@ -297,8 +333,12 @@ def main(argv):
     os.makedirs(os.path.join(FLAGS.workdir, FLAGS.suite), exist_ok=True)
     with open(os.path.join(FLAGS.workdir, FLAGS.suite, 'commands.txt'), 'a') as f:
       f.write(command + '\n')
-    for cell in (c for c in cells if c != FLAGS.long_cell or not long_steps or c in suite.cells):
-      run_cell(suite, cell, FLAGS.seeds, eval_steps)
+    main_cells = [c for c in cells if c != FLAGS.long_cell or not long_steps or c in suite.cells]
+    groups = (program_groups(suite, main_cells, max(eval_steps)) if FLAGS.group_cells
+              else [[c] for c in main_cells])
+    print(f'{len(groups)} program(s): ' + '; '.join(' + '.join(g) for g in groups), flush=True)
+    for group in groups:
+      run_cells(suite, group, FLAGS.seeds, eval_steps)
       write_tables(suite, cells, FLAGS.seeds, command)
     if long_steps:
       run_cell(suite, FLAGS.long_cell, FLAGS.seeds, long_steps)

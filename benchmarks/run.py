@@ -31,10 +31,12 @@ from typing import Dict, List, Optional
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(1, os.path.dirname(HERE))
 
 import bench_protocol  # noqa: E402
 import bench_report  # noqa: E402
 import bench_extras  # noqa: E402
+from gan_jax.runtime import backend_line  # noqa: E402  (imports no JAX at module level)
 
 SEED_CONFIG = {'batch': 64, 'size': 32, 'dtype': 'float32'}
 QUICK_DEFAULTS = {'batches': '64', 'sizes': '32', 'dtypes': 'float32', 'peers': 'eager'}
@@ -308,6 +310,10 @@ def main(argv=None):
       'xla_flags_env': os.environ.get('XLA_FLAGS', ''),
   }
   peaks = run_peaks(args)
+  if peaks.get('runtime'):   # the workers' backend (the controller itself never initialises JAX)
+    print(backend_line(peaks['runtime']), flush=True)
+  if peaks.get('gpu_unused'):
+    print(peaks['gpu_unused'], flush=True)
   rows, shapes = [], shapes_of(args)
   result = {}
   with tempfile.TemporaryDirectory(prefix='gan_jax_bench_') as log_dir:

@@ -1,5 +1,7 @@
 """prepare_dataset: run (or load from cache) the prepare stage and serve splits and training batches."""
 
+from __future__ import annotations
+
 import os
 from typing import Dict, Iterator, Optional
 

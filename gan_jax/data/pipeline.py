@@ -7,6 +7,8 @@
 The in-memory uint8 arrays are the cache: decoding and resizing happened once, in the prepare stage.
 """
 
+from __future__ import annotations
+
 from typing import Iterator, Optional, Tuple
 
 import numpy as np
@@ -24,7 +26,8 @@ def index_stream(sampler: Sampler, start_position: int) -> tf.data.Dataset:
   first_epoch, skip = divmod(start_position, length)
 
   def epoch_slice(epoch):
-    indices = sampler.epoch_indices(epoch)
+    indices = tf.numpy_function(lambda e: sampler.epoch_indices(int(e)), [epoch], tf.int64, stateful=False)
+    indices.set_shape([length])
     start = tf.where(epoch == first_epoch, tf.constant(skip, tf.int64), tf.constant(0, tf.int64))
     return tf.data.Dataset.from_tensor_slices(indices[start:])
 

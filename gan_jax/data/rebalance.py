@@ -1,8 +1,9 @@
 """Which train examples each epoch visits, and in what order: the class (re)balancing samplers.
 
-A sampler maps an epoch number to int64 indices [epoch_length] with tf stateless ops seeded by
+A sampler maps an epoch number to int64 indices [epoch_length] with numpy generators seeded by
 (config.seed, epoch), so the stream of indices is a pure function of the seed: the pipeline can start
-at any step without replaying earlier ones.
+at any step without replaying earlier ones. numpy, not TensorFlow: the bulk batches of the multi-seed
+trainer use the same samplers where TensorFlow is not installed (tf.data calls them per epoch).
 
   none         every example once per epoch, shuffled (epoch = N)
   oversample   every class max_count times per epoch (minority examples repeat; epoch = K * max_count)
@@ -14,7 +15,6 @@ from typing import Dict, Optional
 
 import numpy as np
 
-from gan_jax.data.tf_env import tf
 from gan_jax.errors import DataError
 from gan_jax.registry import Registry
 
@@ -32,13 +32,12 @@ class _Classes:
     self.class_of = class_of.astype(np.int64)
 
 
-def _epoch_seed(seed: int, epoch, salt: int):
-  base = tf.random.experimental.stateless_fold_in(tf.constant([seed, _SAMPLER_STREAM], tf.int64), salt)
-  return tf.random.experimental.stateless_fold_in(base, tf.cast(epoch, tf.int64))
+def _epoch_rng(seed: int, epoch: int, salt: int) -> np.random.Generator:
+  return np.random.default_rng([int(seed) % 2 ** 63, _SAMPLER_STREAM, salt, int(epoch)])
 
 
 class Sampler:
-  """epoch_indices(epoch) -> int64 [epoch_length]; usable eagerly and inside tf.data."""
+  """epoch_indices(epoch: int) -> np.int64 [epoch_length] (tf.data calls it through tf.numpy_function)."""
   epoch_length: int
 
   def epoch_indices(self, epoch):
@@ -53,8 +52,7 @@ class Shuffle(Sampler):
     self.epoch_length, self.seed = len(labels), seed
 
   def epoch_indices(self, epoch):
-    return tf.random.experimental.stateless_shuffle(
-        tf.range(self.epoch_length, dtype=tf.int64), seed=_epoch_seed(self.seed, epoch, 0))
+    return _epoch_rng(self.seed, epoch, 0).permutation(self.epoch_length).astype(np.int64)
 
 
 class _PerClassSlots(Sampler):
@@ -70,14 +68,13 @@ class _PerClassSlots(Sampler):
   def epoch_indices(self, epoch):
     g = self.groups
     # Random order inside each class: sort by (class, uniform key).
-    keys = tf.random.stateless_uniform([len(g.class_of)], seed=_epoch_seed(self.seed, epoch, 1), dtype=tf.float64)
-    by_class = tf.argsort(tf.constant(g.class_of, tf.float64) * 2.0 + keys, stable=True)
+    keys = _epoch_rng(self.seed, epoch, 1).random(len(g.class_of))
+    by_class = np.lexsort((keys, g.class_of))   # class first, then the random key
     slot_class = np.repeat(np.arange(len(g.classes)), self.per_class)
     slot_rank = np.tile(np.arange(self.per_class), len(g.classes))
     position = g.offsets[slot_class] + slot_rank % g.counts[slot_class]
-    slots = tf.gather(by_class, tf.constant(position))
-    order = tf.random.experimental.stateless_shuffle(tf.range(self.epoch_length), seed=_epoch_seed(self.seed, epoch, 2))
-    return tf.cast(tf.gather(slots, order), tf.int64)
+    order = _epoch_rng(self.seed, epoch, 2).permutation(self.epoch_length)
+    return by_class[position][order].astype(np.int64)
 
 
 @SAMPLERS.register('oversample')
@@ -103,19 +100,17 @@ class Target(Sampler):
       raise DataError(f'data.target_distribution: labels {missing} have no train examples '
                       f'(train labels: {sorted(present)[:20]}...)')
     probs = np.array([weights.get(int(c), 0.0) for c in self.groups.classes])
-    self.log_probs = np.log(np.maximum(probs / probs.sum(), 1e-30)).astype(np.float32)
-    self.log_probs[probs == 0] = -np.inf
+    self.probs = probs / probs.sum()
     g = self.groups
     self.by_class = np.argsort(g.class_of, kind='stable').astype(np.int64)
 
   def epoch_indices(self, epoch):
     g = self.groups
-    slot_class = tf.random.stateless_categorical(tf.constant(self.log_probs)[None], self.epoch_length,
-                                                 seed=_epoch_seed(self.seed, epoch, 3), dtype=tf.int64)[0]
-    u = tf.random.stateless_uniform([self.epoch_length], seed=_epoch_seed(self.seed, epoch, 4), dtype=tf.float64)
-    counts = tf.gather(tf.constant(g.counts), slot_class)
-    rank = tf.minimum(tf.cast(u * tf.cast(counts, tf.float64), tf.int64), counts - 1)
-    return tf.gather(tf.constant(self.by_class), tf.gather(tf.constant(g.offsets), slot_class) + rank)
+    slot_class = _epoch_rng(self.seed, epoch, 3).choice(len(g.classes), self.epoch_length, p=self.probs)
+    u = _epoch_rng(self.seed, epoch, 4).random(self.epoch_length)
+    counts = g.counts[slot_class]
+    rank = np.minimum((u * counts).astype(np.int64), counts - 1)
+    return self.by_class[g.offsets[slot_class] + rank]
 
 
 def make_sampler(mode: str, labels: np.ndarray, seed: int, target: Optional[Dict] = None) -> Sampler:

@@ -19,6 +19,7 @@ import jax
 import numpy as np
 
 import gan_jax
+from gan_jax import runtime
 from gan_jax.errors import ConfigError
 from gan_jax.metrics.classifier import cache_root
 from gan_jax.metrics.extractors import build_extractor
@@ -34,7 +35,7 @@ METRIC_SETTINGS = {
     'intra_fid': {'labels': 'real: dataset labels, fake: classifier predictions'},
 }
 # Provenance fields that legitimately differ between comparable results.
-_VOLATILE = ('time', 'host')
+_VOLATILE = ('time', 'host', 'runtime')
 
 
 def _json_hash(value: Any) -> str:
@@ -100,6 +101,7 @@ class Evaluator:
         'data_config_sha256': _json_hash(self.config.data.to_dict()),
         'gan_jax_version': gan_jax.__version__, 'jax_version': jax.__version__,
         'time': time.strftime('%Y-%m-%dT%H:%M:%S%z'), 'host': os.uname().nodename,
+        'runtime': runtime.describe_backend(),   # backend, device kind/count, process count
     }
 
   def evaluate(self, sample_fn: Callable[[int, int], np.ndarray], split: str = 'val', step: int = 0

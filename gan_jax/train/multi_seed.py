@@ -12,6 +12,11 @@ float reassociation inside batched (vmapped) matmuls can separate them (tests/te
 checks they agree to float tolerance). Each seed's workdir is an ordinary gan_jax workdir (checkpoints,
 eval/, metrics.jsonl), readable by `launch.py --mode=sample|evaluate`.
 
+Cells in one program: `cell_configs[k]` gives member k its own config (e.g. the ring and the grid cell of
+the PacGAN table). Members may differ only in `data` and `seed` (same model, losses, optimiser, batch and
+schedule: one compiled step), so K runs of several cells still make one program; each member keeps its own
+dataset, batches, checkpoints and evaluation.
+
 Why: one step of a small MLP GAN is dominated by dispatch and per-op overhead on CPU; scanning S steps per
 call removes the per-step dispatch, and vmapping K seeds fills an accelerator that one seed would leave
 idle. (lax.scan over conv weight-gradients is slow on XLA:CPU; use small `steps_per_call` for DCGANs.)
@@ -45,6 +50,16 @@ def seed_config(config: ml_collections.ConfigDict, seed: int) -> ml_collections.
   return copy
 
 
+def _data_key(config: ml_collections.ConfigDict) -> str:
+  return json.dumps(config.data.to_dict(), sort_keys=True, default=str)
+
+
+def program_differences(a: ml_collections.ConfigDict, b: ml_collections.ConfigDict) -> List[str]:
+  """Top-level config keys (other than data and seed) in which a and b differ: runs of one program must agree."""
+  da, db = a.to_dict(), b.to_dict()
+  return sorted(k for k in set(da) | set(db) if k not in ('data', 'seed') and da.get(k) != db.get(k))
+
+
 def stack_states(states: Sequence[TrainState]) -> TrainState:
   """K states -> one state whose leaves have a leading seed axis [K, ...]."""
   return jax.tree.map(lambda *leaves: jnp.stack(leaves), *states)
@@ -66,23 +81,42 @@ def scan_steps(step_fn: Callable, states: TrainState, images: jax.Array) -> Tupl
 
 
 class MultiSeedTrainer:
-  """K seeds of `config` (config.seed ignored), trained together; see the module docstring."""
+  """K seeds of `config` (config.seed ignored), trained together; see the module docstring.
+
+  cell_configs: one config per member (default: `config` for every member); they may differ only in
+  `data` (and seed) from `config`, which defines the shared program.
+  """
 
   def __init__(self, config: ml_collections.ConfigDict, seeds: Sequence[int], workdirs: Sequence[str],
-               steps_per_call: int = 500):
-    if len(seeds) != len(workdirs) or not seeds:
-      raise ConfigError(f'multi-seed: {len(seeds)} seeds for {len(workdirs)} workdirs; give one workdir per seed')
-    if len(set(seeds)) != len(seeds):
-      raise ConfigError(f'multi-seed: seeds {list(seeds)} repeat; they must differ')
+               steps_per_call: int = 500,
+               cell_configs: Optional[Sequence[ml_collections.ConfigDict]] = None):
+    cell_configs = list(cell_configs) if cell_configs is not None else [config] * len(seeds)
+    if len(seeds) != len(workdirs) or len(cell_configs) != len(seeds) or not seeds:
+      raise ConfigError(f'multi-seed: {len(seeds)} seeds for {len(workdirs)} workdirs and {len(cell_configs)} '
+                        'configs; give one workdir (and config) per seed')
+    members = [(json.dumps(c.data.to_dict(), sort_keys=True, default=str), int(s))
+               for c, s in zip(cell_configs, seeds)]
+    if len(set(members)) != len(members):
+      raise ConfigError(f'multi-seed: seeds {list(seeds)} repeat for the same data; they must differ')
+    if len({os.path.abspath(w) for w in workdirs}) != len(workdirs):
+      raise ConfigError('multi-seed: workdirs repeat; give each run its own')
     if steps_per_call < 1:
       raise ConfigError(f'multi-seed: steps_per_call={steps_per_call} must be >= 1')
+    for cell in cell_configs:
+      differing = program_differences(config, cell)
+      if differing:
+        raise ConfigError(f'multi-seed: cell configs differ in {", ".join(differing)} (only data.* may differ '
+                          'between runs of one program)')
     self.config, self.seeds = config, tuple(int(s) for s in seeds)
     self.workdirs = [os.path.abspath(w) for w in workdirs]
     self.steps_per_call = steps_per_call
     for w in self.workdirs:
       os.makedirs(w, exist_ok=True)
-    self.configs = [seed_config(config, s) for s in self.seeds]
+    self.configs = [seed_config(c, s) for c, s in zip(cell_configs, self.seeds)]
     self.datasets = [prepare_dataset(c, w) for c, w in zip(self.configs, self.workdirs)]
+    shapes = sorted({tuple(ds.example_shape) for ds in self.datasets})
+    if len(shapes) > 1:
+      raise ConfigError(f'multi-seed: the cells\' examples differ in shape {shapes}; one program needs one shape')
     self.setups = [setup_lib.build_setup(c, self.datasets[0].example_shape) for c in self.configs]
     self.setup = self.setups[0]      # models, optimisers and step are the same for every seed
     self.stores = [checkpointing.CheckpointStore(setup_lib.checkpoint_dir(w), config.checkpoint.keep)
@@ -114,9 +148,11 @@ class MultiSeedTrainer:
   def _batch_source(self, start: int) -> Callable[[int, int], np.ndarray]:
     """(step, num) -> images [num, K, B, *example_shape], each seed from its own data stream."""
     batch = self.config.train.batch_size
-    if bulk_supported(self.config):
-      train = self.datasets[0].split_arrays('train')   # the same split for every seed: one copy
-      sources = [BulkBatches(c, ds, batch, train) for c, ds in zip(self.configs, self.datasets)]
+    if all(bulk_supported(c) for c in self.configs):
+      splits = {}   # one copy of the train split per distinct dataset (the seeds of a cell share it)
+      for c, ds in zip(self.configs, self.datasets):
+        splits.setdefault(_data_key(c), ds.split_arrays('train'))
+      sources = [BulkBatches(c, ds, batch, splits[_data_key(c)]) for c, ds in zip(self.configs, self.datasets)]
       return lambda step, num: np.stack([src.batches(step, num) for src in sources], axis=1)
     iterators = [ds.train_iterator(batch, start_step=start) for ds in self.datasets]
     # tf.data fallback: must be called with consecutive steps, as the loop below does.

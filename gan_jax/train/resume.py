@@ -16,6 +16,7 @@ from typing import Any, Dict, List, Optional
 
 import ml_collections
 
+from gan_jax import runtime
 from gan_jax.errors import ConfigError
 from gan_jax.logs.writers import write_atomically
 
@@ -96,7 +97,7 @@ def check_resume(config: ml_collections.ConfigDict, workdir: str, latest_step: O
 
 def record_config(config: ml_collections.ConfigDict, workdir: str, start_step: int) -> None:
   """Writes DIR/config.json and, when the config changed, a new DIR/config_history/ entry (atomically)."""
-  text = config.to_json_best_effort(indent=2, sort_keys=True)
+  text = runtime.config_json(config)   # the config + backend, device kind and counts under 'runtime'
   history = os.path.join(workdir, 'config_history')
   os.makedirs(history, exist_ok=True)
   entries = sorted(n for n in os.listdir(history) if n.endswith('.json'))

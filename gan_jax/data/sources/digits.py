@@ -36,8 +36,7 @@ class GanJaxDigits(tfds.core.GeneratorBasedBuilder):
       yield index, {'image': np.asarray(image), 'label': int(label)}
 
 
-@registry.SOURCES.register('digits')
-class DigitsSource(tfds_catalog.TfdsSource):
+class DigitsSource(tfds_catalog.TfdsSource):   # registered as `digits` by sources/__init__.py, lazily
   """Reads the GanJaxDigits builder like any tfds dataset; preparing it needs no network."""
 
   def __init__(self):

@@ -3,11 +3,10 @@
 import os
 
 import numpy as np
-import tensorflow_datasets as tfds
 
 from gan_jax.data import records
 from gan_jax.data.sources.registry import Source
-from gan_jax.data.tf_env import tf
+from gan_jax.data.tf_env import tf, tfds
 from gan_jax.errors import ConfigError, DataError
 
 _CHUNK = 1024
