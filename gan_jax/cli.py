@@ -122,26 +122,35 @@ def reported_errors():
 
 
 class _DropBackgroundSaveNoise(logging.Filter):
-  """Orbax logs each failed background write, and asyncio each future nobody awaited, with tracebacks; the
-  main thread gets the same error from the save and reports it in one line."""
+  """Orbax logs each failed background write (with its traceback), and asyncio each future nobody awaited;
+  the save or restore raises the same error in the main thread, which reports it in one line."""
 
-  PATTERNS = ('raised an exception', 'Task exception was never retrieved', 'Event loop is closed')
+  PATTERNS = ('Task exception was never retrieved', 'Event loop is closed')
 
   def filter(self, record: logging.LogRecord) -> bool:
+    if record.levelno < logging.ERROR:
+      return True
     message = str(record.msg)
-    return not (record.levelno >= logging.ERROR and any(p in message for p in self.PATTERNS))
+    from_orbax = 'orbax' in record.pathname.replace(os.sep, '/').split('/')
+    failure = any(word in message.lower() for word in ('fail', 'raised an exception'))
+    return not ((from_orbax and failure) or any(p in message for p in self.PATTERNS))
 
 
 def quiet_background_noise() -> None:
-  """Installs the log filter above and drops TensorStore's 'Event loop is closed' callbacks (printed
-  through sys.excepthook after a failed read or write was already raised in the main thread)."""
+  """Installs the log filter above, and drops the 'Event loop is closed' errors of TensorStore callbacks
+  that arrive after a failed read or write was already raised in the main thread (TensorStore reports
+  them through sys.unraisablehook, Python code through sys.excepthook)."""
   from absl import logging as absl_logging  # pylint: disable=g-import-not-at-top
   absl_logging.get_absl_handler().addFilter(_DropBackgroundSaveNoise())
-  original = sys.excepthook
+  closed_loop = lambda value: isinstance(value, RuntimeError) and 'Event loop is closed' in str(value)
+  excepthook, unraisablehook = sys.excepthook, sys.unraisablehook
 
-  def excepthook(kind, value, traceback):
-    if isinstance(value, RuntimeError) and 'Event loop is closed' in str(value):
-      return
-    original(kind, value, traceback)
+  def quiet_excepthook(kind, value, traceback):
+    if not closed_loop(value):
+      excepthook(kind, value, traceback)
 
-  sys.excepthook = excepthook
+  def quiet_unraisablehook(unraisable):
+    if not closed_loop(unraisable.exc_value):
+      unraisablehook(unraisable)
+
+  sys.excepthook, sys.unraisablehook = quiet_excepthook, quiet_unraisablehook
