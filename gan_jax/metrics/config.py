@@ -29,6 +29,10 @@ def validate_eval_config(config) -> None:
   for name in metrics:
     METRICS.check(name)
   EXTRACTORS.check(ev.extractor)
+  needs_conditional = [name for name in metrics if 'conditional' in METRICS.get(name).requires]
+  if needs_conditional and config.model.conditional == 'none':
+    raise ConfigError(f'eval.metrics: {", ".join(needs_conditional)} need a class-conditional model; '
+                      "model.conditional='none' (allowed: projection, acgan)")
   for key in ('num_samples', 'batch_size'):
     _positive(ev, 'eval', key)
   if not isinstance(ev.every_steps, int) or ev.every_steps < 0:

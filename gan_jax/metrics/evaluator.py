@@ -1,7 +1,10 @@
 """Evaluator: sample, extract features, compute the configured metrics, write results with provenance.
 
   ev = Evaluator(config, ds, workdir)
-  results = ev.evaluate(sample_fn, split='val', step=k)   # sample_fn(num, seed) -> float32 [num, *example_shape]
+  results = ev.evaluate(sample_fn, split='val', step=k)   # sample_fn(num, seed[, labels]) -> float32 [num, *example_shape]
+
+Conditional models (model.conditional != 'none') are asked for class-balanced samples
+(labels = np.arange(num) % num_classes); the metrics get those labels as fake['label'].
 
 Writes workdir/eval/<split>_step<k>.json and appends to workdir/eval/results.jsonl (process 0 only).
 Reference features of a split are cached under <cache root>/reference/, keyed by dataset, split,
@@ -32,7 +35,12 @@ METRIC_SETTINGS = {
     'kid': {'subsets': 100, 'subset_size': 1000, 'degree': 3, 'gamma': '1/dim', 'coef0': 1, 'rng_seed': 2020},
     'precision_recall': {'k': 3}, 'density_coverage': {'k': 5},
     'modes': {'threshold_std': 3.0, 'min_count': 1, 'kl': 'KL(mode histogram || uniform)'},
-    'intra_fid': {'labels': 'real: dataset labels, fake: classifier predictions'},
+    'intra_fid': {'real': 'the train split, grouped by dataset label (Miyato & Koyama 2018)',
+                  'fake': 'grouped by the labels generated for (conditional models), else classifier predictions'},
+    'conditional_accuracy': {'labels': 'class-balanced requests, arange(N) % K', 'predictions': 'extractor argmax'},
+    'cas': {'classifier': 'ConvClassifier with config.classifier settings, trained on the N generated samples '
+                          'only (class-balanced requests)', 'tested_on': 'the real reference split',
+            'seed': 'eval.seed'},
 }
 # Provenance fields that legitimately differ between comparable results.
 _VOLATILE = ('time', 'host', 'runtime')
@@ -48,6 +56,8 @@ class Evaluator:
     self.config, self.ds, self.workdir = config, ds, workdir
     names = (config.eval.metrics,) if isinstance(config.eval.metrics, str) else tuple(config.eval.metrics)
     self.metrics = {name: METRICS.get(name) for name in names}
+    from gan_jax.models import resolve_num_classes  # pylint: disable=g-import-not-at-top
+    self.num_classes = resolve_num_classes(config.model, ds.num_classes)   # 0: unconditional
     self.extractor = build_extractor(config, ds, workdir)
     self._check_compatible()
     self._reference_cache: Dict[str, Dict[str, np.ndarray]] = {}
@@ -55,7 +65,7 @@ class Evaluator:
   def _check_compatible(self) -> None:
     ext, kind = self.extractor, self.ds.kind
     available = {'logits': ext.has_logits, 'labels': ext.has_labels, 'image': kind == 'image',
-                 'labels_or_points': ext.has_labels or kind == 'points'}
+                 'labels_or_points': ext.has_labels or kind == 'points', 'conditional': self.num_classes > 0}
     for name, metric in self.metrics.items():
       missing = [req for req in metric.requires if not available[req]]
       if missing:
@@ -109,13 +119,19 @@ class Evaluator:
     """Returns {result key: float}; see gan_jax.metrics.registry for the keys of each metric."""
     start = time.time()
     real = self.reference(split)
-    samples = np.asarray(sample_fn(self.config.eval.num_samples, self.config.eval.seed), np.float32)
+    num = self.config.eval.num_samples
+    requested = np.arange(num, dtype=np.int32) % self.num_classes if self.num_classes else None
+    samples = np.asarray(sample_fn(num, self.config.eval.seed, requested) if self.num_classes
+                         else sample_fn(num, self.config.eval.seed), np.float32)
     if samples.shape[1:] != tuple(self.ds.example_shape):
       raise ValueError(f'sample_fn returned {samples.shape}, expected [N, *{tuple(self.ds.example_shape)}]')
     if not np.isfinite(samples).all():
       raise ValueError(f'step {step}: generated samples contain NaN/Inf; no metrics computed')
     fake = self.extractor(samples)
-    context = {'ds': self.ds, 'config': self.config}
+    if requested is not None:
+      fake['label'] = requested
+    context = {'ds': self.ds, 'config': self.config, 'samples': samples, 'split': split,
+               'reference': self.reference}
     results: Dict[str, float] = {}
     for name, metric in self.metrics.items():
       results.update({key: float(value) for key, value in metric.fn(real, fake, context).items()})

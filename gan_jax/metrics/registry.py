@@ -1,12 +1,15 @@
 """Metrics by name (config.eval.metrics). Each takes (real, fake, context) and returns {key: float}.
 
 real / fake: dicts from an extractor ({'features', optionally 'logits', 'labels'}; real also carries the
-dataset 'label'). context: dict(ds=..., config=...). `requires` says what an entry needs so the Evaluator
-can reject impossible combinations with a ConfigError before any sampling.
+dataset 'label'; for conditional models fake carries 'label', the labels the samples were generated for).
+context: dict(ds=..., config=..., samples=float32 [N, ...], split=str, reference=split -> real dict). `requires` says what an entry needs
+so the Evaluator can reject impossible combinations with a ConfigError before any sampling
+('conditional': a model with model.conditional != 'none').
 """
 
 from typing import Callable, Dict, NamedTuple, Tuple
 
+from gan_jax.metrics.conditional import cas_for_dataset, conditional_accuracy
 from gan_jax.metrics.frechet import fid_from_features
 from gan_jax.metrics.inception_score import inception_score
 from gan_jax.metrics.intra_fid import intra_fid
@@ -21,7 +24,8 @@ METRICS = Registry('metric', 'eval.metrics')
 class Metric(NamedTuple):
   fn: Callable[[Dict, Dict, Dict], Dict[str, float]]
   keys: Tuple[str, ...]           # result keys it produces
-  requires: Tuple[str, ...] = ()  # 'logits', 'labels' (extractor), 'image' (dataset kind), 'labels_or_points'
+  requires: Tuple[str, ...] = ()  # 'logits', 'labels' (extractor), 'image' (dataset kind), 'labels_or_points',
+                                  # 'conditional' (model)
   uses_covariance: bool = False   # needs more samples than feature dimensions
 
 
@@ -73,4 +77,20 @@ def _modes(real, fake, ctx):
 
 @_register('intra_fid', ('intra_fid', 'intra_fid_classes'), requires=('labels', 'image'), uses_covariance=True)
 def _intra_fid(real, fake, ctx):
-  return intra_fid(real['features'], real['label'], fake['features'], fake['labels'])
+  # Conditional models: per-class FID of the samples generated FOR each class; otherwise the classifier's
+  # predictions group the samples.
+  # Real side: the train split's examples of each class, as Miyato & Koyama (2018) (val/test splits of
+  # small datasets hold fewer examples per class than feature dimensions).
+  fake_labels = fake['label'] if 'label' in fake else fake['labels']
+  train = ctx['reference']('train')
+  return intra_fid(train['features'], train['label'], fake['features'], fake_labels)
+
+
+@_register('conditional_accuracy', ('conditional_accuracy',), requires=('labels', 'image', 'conditional'))
+def _conditional_accuracy(real, fake, ctx):
+  return {'conditional_accuracy': conditional_accuracy(fake['labels'], fake['label'])}
+
+
+@_register('cas', ('cas',), requires=('labels', 'image', 'conditional'))
+def _cas(real, fake, ctx):
+  return cas_for_dataset(ctx['config'], ctx['ds'], ctx['samples'], fake['label'], ctx['split'])
