@@ -84,50 +84,60 @@ def rotate3d(v, theta):
                   [0, 0, 0, 1]])
 
 
-def _with_probability(key, shape, p, value, identity):
-  """value where U[0,1) < p, else identity (one draw per image, broadcast over `shape`'s tail)."""
-  apply = jax.random.uniform(key, shape[:1], jnp.float32) < p
-  return jnp.where(apply.reshape((-1,) + (1,) * (len(shape) - 1)), value, identity)
+class _Draws:
+  """All of a pipeline's random numbers in two draws ([B, 24] uniform, [B, 8] normal), handed out in
+  columns: one threefry call per kind instead of one per parameter (XLA compiles each separately)."""
+
+  def __init__(self, key: jax.Array, batch: int):
+    ku, kn = jax.random.split(key)
+    self._u, self._n = jax.random.uniform(ku, (batch, 24)), jax.random.normal(kn, (batch, 8))
+    self._iu = self._in = 0
+
+  def uniform(self, width: int = 0) -> jax.Array:
+    """[B] (width 0) or [B, width] of U[0, 1)."""
+    self._iu += max(width, 1)
+    return self._u[:, self._iu - 1] if width == 0 else self._u[:, self._iu - width:self._iu]
+
+  def normal(self, width: int = 0) -> jax.Array:
+    self._in += max(width, 1)
+    return self._n[:, self._in - 1] if width == 0 else self._n[:, self._in - width:self._in]
+
+  def where(self, p, value, identity):
+    """value where U[0,1) < p, else identity (one draw per image, broadcast over value's tail)."""
+    apply = self.uniform() < p
+    return jnp.where(apply.reshape((-1,) + (1,) * (jnp.ndim(value) - 1)), value, identity)
 
 
 # ------------------------------------------------------------------ parameters
 def geometric_matrix(key: jax.Array, batch: int, height: int, width: int, p, ops: Sequence[str] = ADA_OPS):
   """G_inv [B, 3, 3]: output pixel (x about the centre, y about the centre, 1) -> input position."""
-  k = iter(jax.random.split(key, 18))
+  d = _Draws(key, batch)
   g = jnp.broadcast_to(jnp.eye(3, dtype=jnp.float32), (batch, 3, 3))
   if 'xflip' in ops:
-    i = jnp.floor(jax.random.uniform(next(k), (batch,)) * 2)
-    i = _with_probability(next(k), (batch,), p, i, 0.0)
+    i = d.where(p, jnp.floor(d.uniform() * 2), 0.0)
     g = _mm(g, scale2d(1 - 2 * i, 1.0))   # scale2d_inv(1 - 2i, 1): its own inverse
   if 'rotate90' in ops:
-    i = jnp.floor(jax.random.uniform(next(k), (batch,)) * 4).astype(jnp.int32)
-    i = _with_probability(next(k), (batch,), p, i, 0)
+    i = d.where(p, jnp.floor(d.uniform() * 4).astype(jnp.int32), 0)
     # rotate2d_inv(-pi/2 * i) = rotate2d(pi/2 * i), with exact cosines and sines of multiples of 90 deg.
     g = _mm(g, rotate2d_cs(jnp.array([1., 0., -1., 0.])[i], jnp.array([0., 1., 0., -1.])[i]))
   if 'xint' in ops:
-    t = (jax.random.uniform(next(k), (batch, 2)) * 2 - 1) * XINT_MAX
-    t = _with_probability(next(k), (batch, 2), p, t, 0.0)
+    t = d.where(p, (d.uniform(2) * 2 - 1) * XINT_MAX, 0.0)
     g = _mm(g, translate2d(-jnp.round(t[:, 0] * width), -jnp.round(t[:, 1] * height)))
   if 'scale' in ops:
-    s = jnp.exp2(jax.random.normal(next(k), (batch,)) * SCALE_STD)
-    s = _with_probability(next(k), (batch,), p, s, 1.0)
+    s = d.where(p, jnp.exp2(d.normal() * SCALE_STD), 1.0)
     g = _mm(g, scale2d(1 / s, 1 / s))
   p_rot = 1 - jnp.sqrt(jnp.clip(1 - p, 0, 1))   # P(pre OR post rotation) = p
   if 'rotate' in ops:
-    theta = (jax.random.uniform(next(k), (batch,)) * 2 - 1) * math.pi * ROTATE_MAX
-    theta = _with_probability(next(k), (batch,), p_rot, theta, 0.0)
+    theta = d.where(p_rot, (d.uniform() * 2 - 1) * math.pi * ROTATE_MAX, 0.0)
     g = _mm(g, rotate2d(theta))   # rotate2d_inv(-theta), before the anisotropic scaling
   if 'aniso' in ops:
-    s = jnp.exp2(jax.random.normal(next(k), (batch,)) * ANISO_STD)
-    s = _with_probability(next(k), (batch,), p, s, 1.0)
+    s = d.where(p, jnp.exp2(d.normal() * ANISO_STD), 1.0)
     g = _mm(g, scale2d(1 / s, s))
   if 'rotate' in ops:
-    theta = (jax.random.uniform(next(k), (batch,)) * 2 - 1) * math.pi * ROTATE_MAX
-    theta = _with_probability(next(k), (batch,), p_rot, theta, 0.0)
+    theta = d.where(p_rot, (d.uniform() * 2 - 1) * math.pi * ROTATE_MAX, 0.0)
     g = _mm(g, rotate2d(theta))   # after the anisotropic scaling
   if 'xfrac' in ops:
-    t = jax.random.normal(next(k), (batch, 2)) * XFRAC_STD
-    t = _with_probability(next(k), (batch, 2), p, t, 0.0)
+    t = d.where(p, d.normal(2) * XFRAC_STD, 0.0)
     g = _mm(g, translate2d(-t[:, 0] * width, -t[:, 1] * height))
   return g
 
@@ -137,27 +147,24 @@ _LUMA = (1 / math.sqrt(3),) * 3 + (0.0,)
 
 def color_matrix(key: jax.Array, batch: int, channels: int, p, ops: Sequence[str] = ADA_OPS):
   """C [B, 4, 4] acting on homogeneous RGB (each new op multiplies from the left)."""
-  k = iter(jax.random.split(key, 10))
+  d = _Draws(key, batch)
   c = jnp.broadcast_to(jnp.eye(4, dtype=jnp.float32), (batch, 4, 4))
   v = jnp.asarray(_LUMA, jnp.float32)
   vv = jnp.outer(v, v)
   if 'brightness' in ops:
-    b = _with_probability(next(k), (batch,), p, jax.random.normal(next(k), (batch,)) * BRIGHTNESS_STD, 0.0)
+    b = d.where(p, d.normal() * BRIGHTNESS_STD, 0.0)
     c = _mm(translate3d(b, b, b), c)
   if 'contrast' in ops:
-    s = _with_probability(next(k), (batch,), p, jnp.exp2(jax.random.normal(next(k), (batch,)) * CONTRAST_STD), 1.0)
+    s = d.where(p, jnp.exp2(d.normal() * CONTRAST_STD), 1.0)
     c = _mm(scale3d(s, s, s), c)
   if 'lumaflip' in ops:
-    i = jnp.floor(jax.random.uniform(next(k), (batch, 1, 1)) * 2)
-    i = _with_probability(next(k), (batch, 1, 1), p, i, 0.0)
+    i = d.where(p, jnp.floor(d.uniform() * 2)[:, None, None], 0.0)
     c = _mm(jnp.eye(4) - 2 * vv * i, c)   # Householder reflection
   if 'hue' in ops and channels > 1:
-    theta = (jax.random.uniform(next(k), (batch,)) * 2 - 1) * math.pi * HUE_MAX
-    theta = _with_probability(next(k), (batch,), p, theta, 0.0)
+    theta = d.where(p, (d.uniform() * 2 - 1) * math.pi * HUE_MAX, 0.0)
     c = _mm(rotate3d(_LUMA, theta), c)
   if 'saturation' in ops and channels > 1:
-    s = jnp.exp2(jax.random.normal(next(k), (batch, 1, 1)) * SATURATION_STD)
-    s = _with_probability(next(k), (batch, 1, 1), p, s, 1.0)
+    s = d.where(p, jnp.exp2(d.normal() * SATURATION_STD)[:, None, None], 1.0)
     c = _mm(jnp.eye(4) + (jnp.eye(4) - vv) * (s - 1), c)   # = vv + (I - vv) s, exactly I at s = 1
   return c
 

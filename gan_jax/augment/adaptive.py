@@ -11,12 +11,20 @@ and then every `interval` batches; here after steps interval-1, 2*interval-1, ..
 `interval` steps' logits.
 """
 
-from typing import Dict
+from typing import Dict, NamedTuple
 
 import jax
 import jax.numpy as jnp
 
 AdaState = Dict[str, jax.Array]
+
+
+class AdaSettings(NamedTuple):
+  """The controller's hyperparameters (config.gan_aug); adaptive=False tracks r_t but keeps p fixed."""
+  target: float = 0.6
+  interval: int = 4
+  kimg: float = 500.0
+  adaptive: bool = True
 
 
 def init_ada_state(p: float = 0.0) -> AdaState:

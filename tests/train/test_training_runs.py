@@ -10,10 +10,15 @@ import time
 
 import jax
 import numpy as np
+import pytest
 
-from run_helpers import TINY_RUN_CONFIG, TINY_RUN_FLAGS, launch_command, read_checkpoint, subprocess_env
+from run_helpers import AUG_RUN_FLAGS, TINY_RUN_CONFIG, TINY_RUN_FLAGS, launch_command, read_checkpoint, subprocess_env
 
 FIRST_3_STEPS = (*TINY_RUN_FLAGS, '--config.train.steps=3')   # later flags win; constant lr: same 3 steps
+# The reference run (a session fixture) and its flags; 'augmented' has DiffAugment + ADA + LeCam on, so
+# ADA's p and LeCam's anchors are part of what must match.
+RUNS = pytest.mark.parametrize('reference, flags', [('tiny_run', TINY_RUN_FLAGS), ('aug_run', AUG_RUN_FLAGS)],
+                               ids=['plain', 'augmented'])
 
 
 def _losses(workdir, steps=None):
@@ -36,8 +41,10 @@ def _ok(result):
   return result
 
 
-def test_eight_devices_match_one_device(tiny_run, run_launch, tmp_path):
-  _ok(run_launch(TINY_RUN_CONFIG, tmp_path, *FIRST_3_STEPS,
+@RUNS
+def test_eight_devices_match_one_device(reference, flags, request, run_launch, tmp_path):
+  tiny_run = request.getfixturevalue(reference)
+  _ok(run_launch(TINY_RUN_CONFIG, tmp_path, *flags, '--config.train.steps=3',
                  env=subprocess_env(XLA_FLAGS='--xla_force_host_platform_device_count=8')))
   np.testing.assert_allclose(_losses(tmp_path), _losses(tiny_run, 3), atol=1e-4)
   _assert_states_close(read_checkpoint(tmp_path, 3), read_checkpoint(tiny_run, 3), atol=1e-4)
@@ -58,12 +65,15 @@ def test_two_processes_match_one_process(tiny_run, data_dir, tmp_path):
   _assert_states_close(read_checkpoint(tmp_path, 3), read_checkpoint(tiny_run, 3), atol=1e-4)
 
 
-def test_stop_then_sigkill_then_rerun_is_bitwise_identical(tiny_run, run_launch, data_dir, tmp_path):
+@RUNS
+def test_stop_then_sigkill_then_rerun_is_bitwise_identical(reference, flags, request, run_launch, data_dir,
+                                                           tmp_path):
+  tiny_run = request.getfixturevalue(reference)
   # 1. A run stopped at step 3 (its last step), continued by the full command...
-  _ok(run_launch(TINY_RUN_CONFIG, tmp_path, *FIRST_3_STEPS))
+  _ok(run_launch(TINY_RUN_CONFIG, tmp_path, *flags, '--config.train.steps=3'))
   # 2. ...which is killed with SIGKILL after its checkpoint at step 6, before the one at 9 (the sample
   #    grid at step 7 compiles the sampler, which keeps that window open for a second or more)...
-  proc = subprocess.Popen(launch_command(TINY_RUN_CONFIG, tmp_path, *TINY_RUN_FLAGS,
+  proc = subprocess.Popen(launch_command(TINY_RUN_CONFIG, tmp_path, *flags,
                                          f'--config.data.data_dir={data_dir}'),
                           env=subprocess_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
   deadline = time.time() + 300
@@ -74,9 +84,13 @@ def test_stop_then_sigkill_then_rerun_is_bitwise_identical(tiny_run, run_launch,
   assert proc.returncode == -signal.SIGKILL, 'the run ended before it could be killed'
   assert not (tmp_path / 'checkpoints' / '9').exists(), 'killed too late to test a resume'
   # 3. ...and run again: it resumes from step 6 and ends where the uninterrupted run ended, bit for bit.
-  rerun = _ok(run_launch(TINY_RUN_CONFIG, tmp_path, *TINY_RUN_FLAGS))
+  rerun = _ok(run_launch(TINY_RUN_CONFIG, tmp_path, *flags))
   assert f'resuming from {tmp_path / "checkpoints"}/6' in rerun.stdout
   final = read_checkpoint(tmp_path, 9)
   assert int(final['step']) == 9
-  _assert_states_identical(final, read_checkpoint(tiny_run, 9))   # params, EMA, optimisers, rng, step
+  _assert_states_identical(final, read_checkpoint(tiny_run, 9))   # params, EMA, optimisers, rng, step, ADA, LeCam
   assert _losses(tmp_path) == _losses(tiny_run)   # each step logged once, with the same values
+  if reference == 'aug_run':   # the augmentation state is not trivially equal: it moved every step
+    assert float(final['ada']['p']) != 0.5 and int(final['lecam']['updates']) == 9
+    with open(tmp_path / 'metrics.jsonl') as f:
+      assert len({r['aug_p'] for r in map(json.loads, f)}) > 3
