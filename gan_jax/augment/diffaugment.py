@@ -74,8 +74,10 @@ def _translation(x, shifts):
   padded = jnp.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))   # a zero border; out-of-range reads land on it
   rows = jnp.clip(jnp.arange(h)[None, :] + tx[:, None] + 1, 0, h + 1)   # [B, H]
   cols = jnp.clip(jnp.arange(w)[None, :] + ty[:, None] + 1, 0, w + 1)   # [B, W]
-  batch = jnp.arange(x.shape[0])[:, None, None]
-  return padded[batch, rows[:, :, None], cols[:, None, :]]
+  # Two per-image gathers (rows, then columns): the batch axis stays a batch axis of each gather, so a
+  # batch sharded over devices is gathered where it lives.
+  out = jnp.take_along_axis(padded, rows[:, :, None, None], axis=1)
+  return jnp.take_along_axis(out, cols[:, None, :, None], axis=2)
 
 
 def cutout_size(shape: Sequence[int]):
