@@ -2,7 +2,8 @@
 train fraction {1, 0.25, 0.1} x seeds, evaluated on the FULL val split with the digits classifier.
 
   python benchmarks/data_efficient.py --out /tmp/i12_runs/bench                  # the BENCHMARKS.md table
-  python benchmarks/data_efficient.py --out DIR --variants none,ada --report_only  # re-aggregate
+  python benchmarks/data_efficient.py --out DIR --report_only                      # re-aggregate
+  python benchmarks/data_efficient.py --out DIR --timing                           # ms/step, interleaved
 
 The schedule (`schedule_config`) is small enough for the whole table to run in about half an hour on a
 busy 2-core CPU: 16x16 digits, DCGAN 16 channels wide, batch 32, --steps G steps. One jitted step is
@@ -32,6 +33,7 @@ flags.DEFINE_list('fractions', ['1.0', '0.25', '0.1'], 'data.train_fraction valu
 flags.DEFINE_list('variants', ['none', 'diffaugment', 'ada', 'diffaugment_lecam'], 'Variants to run.')
 flags.DEFINE_string('data_dir', '', 'data.data_dir (prepared data and the classifier cache).')
 flags.DEFINE_bool('report_only', False, 'Only aggregate the run.json files under --out.')
+flags.DEFINE_bool('timing', False, 'Only measure ms/step of each variant, interleaved (DIR/timing.json).')
 FLAGS = flags.FLAGS
 
 # Variant -> config overrides. ADA's ada_kimg is shortened from 500 so that p can move within a short
@@ -118,6 +120,42 @@ def run_variant(variant: str, fractions, seeds, steps: int, out: str, data_dir: 
             flush=True)
 
 
+def time_variants(variants, out: str, data_dir: str, rounds: int = 5, steps: int = 20) -> dict:
+  """ms per train step of each variant on the schedule, measured in interleaved rounds (the load of a
+  shared machine drifts; interleaving spreads it evenly), median over rounds."""
+  import jax  # pylint: disable=g-import-not-at-top
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  from gan_jax import parallel  # pylint: disable=g-import-not-at-top
+  from gan_jax.train import setup as setup_lib  # pylint: disable=g-import-not-at-top
+  runs = {}
+  for variant in variants:
+    config = schedule_config(steps, data_dir)
+    for dotted, value in VARIANTS[variant].items():
+      _set(config, dotted, value)
+    setup = setup_lib.build_setup(config, (16, 16, 1))
+    state = setup_lib.fresh_state(setup)
+    x = np.random.default_rng(0).uniform(-1, 1, (config.train.batch_size, 16, 16, 1)).astype(np.float32)
+    batch = parallel.to_global_batch({'image': x}, setup.mesh)
+    rng = setup_lib.replicated_rng(state, setup.mesh)
+    step = setup_lib.make_train_step(setup).lower(state, batch, rng).compile()
+    state, metrics = step(state, batch, rng)
+    runs[variant] = [step, state, batch, rng, []]
+  for _ in range(rounds):
+    for variant, run in runs.items():
+      step, state, batch, rng, times = run
+      jax.block_until_ready(state)
+      began = time.perf_counter()
+      for _ in range(steps):
+        state, metrics = step(state, batch, rng)
+      jax.block_until_ready(metrics)
+      times.append(1e3 * (time.perf_counter() - began) / steps)
+      run[1] = state
+  timing = {v: {'ms_per_step_median': float(np.median(r[4])), 'rounds_ms': r[4]} for v, r in runs.items()}
+  with open(os.path.join(out, 'timing.json'), 'w') as f:
+    json.dump(timing, f, indent=1)
+  return timing
+
+
 def _mean_se(values):
   n = len(values)
   mean = sum(values) / n
@@ -163,6 +201,11 @@ def main(argv):
   for variant in FLAGS.variants:
     if variant not in VARIANTS:
       raise SystemExit(f'--variants: {variant!r} is not one of {", ".join(VARIANTS)}')
+  if FLAGS.timing:
+    os.makedirs(FLAGS.out, exist_ok=True)
+    for variant, t in time_variants(FLAGS.variants, FLAGS.out, FLAGS.data_dir).items():
+      print(f'{variant}: {t["ms_per_step_median"]:.1f} ms/step (rounds: {", ".join(f"{v:.1f}" for v in t["rounds_ms"])})')
+    return
   if not FLAGS.report_only:
     for variant in FLAGS.variants:
       run_variant(variant, [float(f) for f in FLAGS.fractions], range(FLAGS.seeds), FLAGS.steps, FLAGS.out,

@@ -6,12 +6,18 @@ D is updated on stop_gradient(fakes), the G loss is evaluated through the *updat
 and its gradient w.r.t. the fakes is pulled back through G's vjp. So G runs forward once per D update and
 backward once.
 
+Every D evaluation goes through `_discriminate` (the one place to transform D's inputs, e.g. augmentation).
+Conditional models (num_classes > 0) get the real labels from batch['label'] and draw fake labels from
+`fake_label_probs` (fresh for every D update; the G update reuses the last D update's fakes and labels).
+AC-GAN (D returns class logits): ac_weight * [CE(real classes, real labels) + CE(fake classes, fake labels)]
+joins D's loss and ac_weight * CE(fake classes, fake labels) joins G's (Odena et al. 2017).
+
 Data-efficient training (gan_jax.augment, config.gan_aug): with an `augment` function, D never sees a
 raw image: reals and fakes are augmented (independent draws) before every D evaluation, in each D update
-and in the G update, where the fakes' augmentation is differentiated through back to G. ADA's p (state.ada)
-is the probability that augmentation uses; r_t = E[sign(D(real))] is accumulated from the D updates and
-p adjusted at the end of the step, on device. LeCam (loss.lecam_weight) adds its penalty to D's loss, with
-EMA anchors in state.lecam.
+and in the G update, where the fakes' augmentation is differentiated through back to G (penalties then
+read D at the augmented images). ADA's p (state.ada) is the probability that augmentation uses; r_t =
+E[sign(D(real))] is accumulated from the D updates and p adjusted at the end of the step, on device.
+LeCam (loss.lecam_weight) adds its penalty to D's loss, with EMA anchors in state.lecam.
 """
 
 import functools
@@ -19,35 +25,49 @@ from typing import Callable, Dict, Optional, Tuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 from gan_jax.augment.adaptive import AdaSettings, accumulate_signs, adjust_p
-from gan_jax.losses import lecam_anchor_values, lecam_penalty, update_lecam_anchors
+from gan_jax.losses import classification_loss, lecam_anchor_values, lecam_penalty, update_lecam_anchors
+from gan_jax.models.conditioning import split_d_output
 from gan_jax.train.ema import ema_update
 from gan_jax.train.state import TrainState
 
 Metrics = Dict[str, jax.Array]
 
 
-def _apply_collecting_stats(module, params, batch_stats, x):
-  """module.apply in train mode -> (output, new batch_stats) (empty dict for modules without BatchNorm)."""
-  out, updates = module.apply({'params': params, 'batch_stats': batch_stats}, x, train=True,
+def _apply_collecting_stats(module, params, batch_stats, x, labels=None):
+  """module.apply in train mode -> (output, new batch_stats) (empty dict for modules without BatchNorm/SN)."""
+  out, updates = module.apply({'params': params, 'batch_stats': batch_stats}, x, labels, train=True,
                               mutable=['batch_stats'])
   return out, updates.get('batch_stats', {})
 
 
-def _d_objective(d_params, d_stats, real, fakes, rng, lecam, *, discriminator, loss, gp_weight, r1_weight,
-                 gradient_penalty, r1_penalty, lecam_weight=0.0, lecam_decay=0.99):
-  """D's loss on one real batch and one (gradient-stopped) fake batch (both as D sees them, augmented or
+def _discriminate(discriminator, d_params, d_stats, x, labels):
+  """D in train mode on x (labels int [B] or None) -> (logits, class_logits or None, new d_stats)."""
+  out, d_stats = _apply_collecting_stats(discriminator, d_params, d_stats, x, labels)
+  logits, class_logits = split_d_output(out)
+  return logits, class_logits, d_stats
+
+
+def _d_objective(d_params, d_stats, real, real_labels, fakes, fake_labels, rng, lecam, *, discriminator, loss,
+                 gp_weight, r1_weight, ac_weight, gradient_penalty, r1_penalty, lecam_weight=0.0,
+                 lecam_decay=0.99):
+  """D's loss on one real batch and one (gradient-stopped) fake batch, both as D sees them (augmented or
   not) -> (total, (aux, new d_stats, new LeCam anchors))."""
   # Real and fake batches go through D separately, as in DCGAN, so BatchNorm normalises each on its own.
-  real_logits, d_stats = _apply_collecting_stats(discriminator, d_params, d_stats, real)
-  fake_logits, d_stats = _apply_collecting_stats(discriminator, d_params, d_stats, fakes)
+  real_logits, real_classes, d_stats = _discriminate(discriminator, d_params, d_stats, real, real_labels)
+  fake_logits, fake_classes, d_stats = _discriminate(discriminator, d_params, d_stats, fakes, fake_labels)
   adversarial = loss.d_loss(real_logits, fake_logits)
   total = adversarial
   aux = {'d_loss_adv': adversarial, 'real_logits': real_logits, 'fake_logits': fake_logits}
+  if real_classes is not None:
+    aux['d_ac_loss'] = (classification_loss(real_classes, real_labels)
+                        + classification_loss(fake_classes, fake_labels))
+    total = total + ac_weight * aux['d_ac_loss']
   # Penalties read D with the batch statistics of this pass and do not update them again.
-  d_fn = lambda x: _apply_collecting_stats(discriminator, d_params, d_stats, x)[0]
+  d_fn = lambda x: _discriminate(discriminator, d_params, d_stats, x, real_labels)[0]
   if gp_weight > 0:
     aux['gradient_penalty'] = gradient_penalty(d_fn, real, fakes, rng)
     total = total + gp_weight * aux['gradient_penalty']
@@ -79,28 +99,36 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array, *
                g_schedule: Callable, d_schedule: Callable, latent_dim: int, n_critic: int = 1,
                gp_weight: float = 0.0, r1_weight: float = 0.0, ema_decay: float = 0.0,
                gradient_penalty: Optional[Callable] = None, r1_penalty: Optional[Callable] = None,
-               report_probabilities: bool = False, augment: Optional[Callable] = None,
-               ada: AdaSettings = AdaSettings(adaptive=False), lecam_weight: float = 0.0,
-               lecam_decay: float = 0.99) -> Tuple[TrainState, Metrics]:
+               report_probabilities: bool = False, num_classes: int = 0,
+               fake_label_probs: Optional[np.ndarray] = None, ac_weight: float = 0.0,
+               augment: Optional[Callable] = None, ada: AdaSettings = AdaSettings(adaptive=False),
+               lecam_weight: float = 0.0, lecam_decay: float = 0.99) -> Tuple[TrainState, Metrics]:
   """n_critic D updates then one G update.
 
   batch['image']: float32 [B, *example_shape] real examples (the same real batch for every D update,
-  fresh latents each time). rng: the run's base key; this step uses fold_in(rng, state.step).
+  fresh latents each time); batch['label']: int32 [B], read when num_classes > 0 (conditional models),
+  whose fake labels are drawn from fake_label_probs (float [num_classes]; None = uniform).
+  rng: the run's base key; this step uses fold_in(rng, state.step).
   Returns the new state (step + 1) and scalar metrics: d_loss (total, with penalties), d_loss_adv,
   g_loss, d_real_logit / d_fake_logit (mean raw D logits on the real and fake batch of the last D
   update), g_fake_logit (mean logit of the updated D on the fakes used for the G update), the same three
   as *_prob = mean sigmoid(logit) when `report_probabilities` (BCE-type losses), g_grad_norm,
-  d_grad_norm (global norms before clipping, last D update), g_lr, d_lr, and any penalties;
-  aug_p (ADA's p after this step's adjustment) and aug_rt (the last r_t), and lecam_penalty when on.
-  augment(x, key, p) -> x: what D sees of any batch (None: the images themselves); ada: the p controller.
+  d_grad_norm (global norms before clipping, last D update), g_lr, d_lr, any penalties, and for AC-GAN
+  d_ac_loss / g_ac_loss (the unweighted class cross-entropies); aug_p (ADA's p after this step's
+  adjustment), aug_rt (the last r_t) and, when on, lecam_penalty. The logits are D's on what it saw.
+  augment(x, key, p) -> x: what D sees of any image batch (None: the images themselves); ada: p's controller.
   """
   real = batch['image']
   batch_size = real.shape[0]
+  real_labels = batch['label'].astype(jnp.int32) if num_classes else None
+  if num_classes:
+    probs = np.full(num_classes, 1.0 / num_classes) if fake_label_probs is None else np.asarray(fake_label_probs)
+    label_log_probs = jnp.log(jnp.asarray(probs, jnp.float32))
   keys = step_keys(rng, state.step, n_critic)
   d_objective = functools.partial(
       _d_objective, discriminator=discriminator, loss=loss, gp_weight=gp_weight, r1_weight=r1_weight,
-      gradient_penalty=gradient_penalty, r1_penalty=r1_penalty, lecam_weight=lecam_weight,
-      lecam_decay=lecam_decay)
+      ac_weight=ac_weight, gradient_penalty=gradient_penalty, r1_penalty=r1_penalty,
+      lecam_weight=lecam_weight, lecam_decay=lecam_decay)
   d_grad_fn = jax.value_and_grad(d_objective, has_aux=True)
   aug_keys = augment_keys(rng, state.step, n_critic)
   p = state.ada['p']
@@ -112,24 +140,33 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array, *
   d_lr = d_schedule(state.step * n_critic)
   for i in range(n_critic):
     z = jax.random.normal(keys[2 * i], (batch_size, latent_dim), jnp.float32)
+    label_key = jax.random.fold_in(keys[2 * i], 1)   # a separate stream: unconditional latents unchanged
+    fake_labels = (jax.random.categorical(label_key, label_log_probs, shape=(batch_size,))
+                   if num_classes else None)
     if i < n_critic - 1:
-      fakes, g_stats = _apply_collecting_stats(generator, g_params, g_stats, z)
+      fakes, g_stats = _apply_collecting_stats(generator, g_params, g_stats, z, fake_labels)
     else:  # The last D update shares G's forward pass with the G update.
       fakes, g_vjp, g_stats = jax.vjp(
-          lambda p: _apply_collecting_stats(generator, p, g_stats, z), g_params, has_aux=True)
+          lambda p: _apply_collecting_stats(generator, p, g_stats, z, fake_labels), g_params, has_aux=True)
     (d_total, (d_aux, d_stats, lecam)), d_grads = d_grad_fn(
-        d_params, d_stats, view(real, aug_keys[2 * i]), view(jax.lax.stop_gradient(fakes), aug_keys[2 * i + 1]),
-        keys[2 * i + 1], lecam)
+        d_params, d_stats, view(real, aug_keys[2 * i]), real_labels,
+        view(jax.lax.stop_gradient(fakes), aug_keys[2 * i + 1]), fake_labels, keys[2 * i + 1], lecam)
     ada_state = accumulate_signs(ada_state, d_aux['real_logits'])
     d_updates, d_opt_state = d_tx.update(d_grads, d_opt_state, d_params)
     d_params = optax.apply_updates(d_params, d_updates)
 
   def g_objective(fake_images):   # differentiated through the augmentation back to the fakes
-    logits, new_d_stats = _apply_collecting_stats(discriminator, d_params, d_stats,
-                                                  view(fake_images, aug_keys[-1]))
-    return loss.g_loss(logits), (logits, new_d_stats)
+    logits, classes, new_d_stats = _discriminate(discriminator, d_params, d_stats,
+                                                 view(fake_images, aug_keys[-1]), fake_labels)
+    g_aux = {'logits': logits}
+    total = loss.g_loss(logits)
+    if classes is not None:
+      g_aux['g_ac_loss'] = classification_loss(classes, fake_labels)
+      total = total + ac_weight * g_aux['g_ac_loss']
+    return total, (g_aux, new_d_stats)
 
-  (g_loss, (g_fake_logits, d_stats)), fake_cotangent = jax.value_and_grad(g_objective, has_aux=True)(fakes)
+  (g_loss, (g_aux, d_stats)), fake_cotangent = jax.value_and_grad(g_objective, has_aux=True)(fakes)
+  g_fake_logits = g_aux['logits']
   (g_grads,) = g_vjp(fake_cotangent)
   g_updates, g_opt_state = g_tx.update(g_grads, state.g_opt_state, g_params)
   new_g_params = optax.apply_updates(g_params, g_updates)
@@ -147,8 +184,10 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array, *
       'g_lr': g_schedule(state.step), 'd_lr': d_lr,
       'aug_p': new_state.ada['p'], 'aug_rt': new_state.ada['r_t'],
   }
-  metrics.update({name: d_aux[name] for name in ('gradient_penalty', 'r1_penalty', 'lecam_penalty')
+  metrics.update({name: d_aux[name] for name in ('gradient_penalty', 'r1_penalty', 'd_ac_loss', 'lecam_penalty')
                   if name in d_aux})
+  if 'g_ac_loss' in g_aux:
+    metrics['g_ac_loss'] = g_aux['g_ac_loss']
   for name, logits in (('d_real', d_aux['real_logits']), ('d_fake', d_aux['fake_logits']),
                        ('g_fake', g_fake_logits)):
     metrics[f'{name}_logit'] = jnp.mean(logits)
