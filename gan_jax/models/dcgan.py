@@ -18,7 +18,8 @@ Differences from the seed:
   * BatchNorm momentum/epsilon match PyTorch's (0.1 / 1e-5), but running variances are updated with
     the biased batch variance (PyTorch uses the unbiased one); normalisation itself is identical.
   * Class conditioning (`num_classes > 0`, see conditioning.py): G's BatchNorms become class-conditional;
-    D's phi(x) is its last feature map (flattened), psi the final conv. `spectral_norm` wraps every D
+    D's phi(x) is its last feature map (sum-pooled over space for the projection, flattened for the
+    AC-GAN head), psi the final conv. `spectral_norm` wraps every D
     layer in spectral normalisation and drops D's BatchNorm, as in Miyato et al.'s SN "standard CNN".
 """
 

@@ -53,9 +53,9 @@ def test_projection_logit_equals_hand_computation():
   logits = rng.normal(size=4).astype(np.float32)
   features = rng.normal(size=(4, 2, 2, 3)).astype(np.float32)
   labels = np.array([2, 0, 1, 2])
-  embedding = rng.normal(size=(3, 12)).astype(np.float32)
+  embedding = rng.normal(size=(3, 3)).astype(np.float32)   # phi(x): the feature map summed over space
   out = _Head('projection').apply({'params': {'class_embedding': {'embedding': embedding}}}, logits, features, labels)
-  want = logits + np.array([embedding[y] @ features[i].reshape(-1) for i, y in enumerate(labels)])
+  want = logits + np.array([embedding[y] @ features[i].sum(axis=(0, 1)) for i, y in enumerate(labels)])
   np.testing.assert_allclose(out, want, rtol=1e-5, atol=1e-5)
 
 
