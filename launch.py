@@ -2,7 +2,8 @@
 
 Modes: train (resumes from the workdir's latest checkpoint), sample (--num_samples to DIR/samples.npz),
 prepare (clean + split the dataset, print the report), evaluate (test split, --checkpoint=latest|best),
-train_classifier (the digits feature extractor for FID-style metrics).
+train_classifier (the digits feature extractor for FID-style metrics),
+train_downstream (a classifier on the (long-tailed / synthetic-mixed) train split, scored on the real test split).
 A bad config prints one line `error: <message>` and exits with status 2, before anything compiles.
 """
 
@@ -18,7 +19,8 @@ from ml_collections import config_flags  # noqa: E402
 
 config_flags.DEFINE_config_file('config', None, 'Experiment config file (configs/*.py[:arg]).', lock_config=True)
 flags.DEFINE_string('workdir', None, 'Directory for checkpoints, logs, samples and reports.')
-flags.DEFINE_enum('mode', 'train', ['train', 'sample', 'prepare', 'evaluate', 'train_classifier'], 'What to do.')
+flags.DEFINE_enum('mode', 'train', ['train', 'sample', 'prepare', 'evaluate', 'train_classifier',
+                                     'train_downstream'], 'What to do.')
 flags.DEFINE_integer('num_samples', 1000, '--mode=sample: how many samples to write.')
 flags.DEFINE_enum('checkpoint', 'latest', ['latest', 'best'], '--mode=evaluate: which checkpoint.')
 flags.mark_flags_as_required(['config', 'workdir'])
@@ -43,6 +45,9 @@ def _run(mode, config, workdir):
   if mode == 'train_classifier':
     from gan_jax.metrics import train_classifier
     return print(train_classifier(config, workdir))
+  if mode == 'train_downstream':
+    from gan_jax.metrics.downstream import format_scores, train_downstream
+    return print(format_scores(train_downstream(config, workdir)))
   return _prepare(config, workdir)
 
 
