@@ -41,7 +41,7 @@ def get_config() -> ml_collections.ConfigDict:
   # Long tail and synthetic data (issue 13), train split only; val/test stay as they are.
   data.imbalance_factor = 1.0    # >= 1: class i (by label) keeps n_max * (1/IF)**(i/(K-1)) train examples (Cao et al. 2019); 1 = off
   data.synthetic_path = ''       # image folder (one subfolder per class, e.g. from --mode=synthesize) added to train; '' = none
-  data.synthetic_fill = 'balance'  # balance: top each class up to the largest real class | fraction: see synthetic_fraction
+  data.synthetic_fill = 'balance'  # balance: top each class up to the largest real class | all | fraction: see synthetic_fraction
   data.synthetic_fraction = 0.5  # synthetic_fill='fraction': add this fraction of the real train count, evenly over classes
   # Augmentation, train split only: probability of applying each op (0 = off).
   data.augment = ml_collections.ConfigDict()

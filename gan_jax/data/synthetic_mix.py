@@ -8,6 +8,7 @@ dataset's shape (data.image_size square, data.channels), else DataError. How man
 
   balance   top every class up to the largest real train class count (what the folder holds, at most)
   fraction  round(data.synthetic_fraction * real train count) examples, split evenly over the classes
+  all       every example of the folder (e.g. for a synthetic-only classifier, classifier.train_data=synthetic)
 
 Within a class the examples with the smallest keyed hash of their file name (seeded by data.split_seed)
 are taken. Synthetic examples carry ids 'synthetic:<class>/<file>' (see `is_synthetic`); val and test
@@ -49,6 +50,12 @@ def is_synthetic(sources: np.ndarray) -> np.ndarray:
 def _fill_balance(real: np.ndarray, available: np.ndarray, fraction: float) -> np.ndarray:
   del fraction
   return np.minimum(available, real.max() - real)
+
+
+@FILLS.register('all')
+def _fill_all(real: np.ndarray, available: np.ndarray, fraction: float) -> np.ndarray:
+  del real, fraction
+  return available
 
 
 @FILLS.register('fraction')

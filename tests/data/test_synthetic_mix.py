@@ -90,3 +90,10 @@ def test_bad_synthetic_path_exits_2_with_one_line(run_launch, tmp_path):
     errors = [line for line in result.stderr.splitlines() if line.startswith('error: ')]
     assert len(errors) == 1 and 'data.synthetic_path' in errors[0] and message in errors[0], result.stderr[-2000:]
     assert 'Traceback' not in result.stderr
+
+
+def test_all_fill_takes_the_whole_folder(data_dir, tmp_path):
+  folder = write_folder(tmp_path / 'synthetic', [0, 3, 9], per_class=7)
+  ds = prepare_dataset(_config(data_dir, synthetic_path=folder, synthetic_fill='all'))
+  counts = np.bincount(ds.split_arrays('train')['label'][is_synthetic(ds.split_sources('train'))], minlength=10)
+  assert counts.tolist() == [7, 0, 0, 7, 0, 0, 0, 0, 0, 7]
