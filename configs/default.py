@@ -145,4 +145,10 @@ def get_config() -> ml_collections.ConfigDict:
   clf.class_weighting = 'none'  # none | inverse | effective_number (class-balanced loss, Cui et al. 2019)
   clf.cb_beta = 0.999           # effective_number: beta in [0, 1)
   clf.train_data = 'real'       # real | synthetic | real+synthetic (synthetic = the data.synthetic_path examples)
+
+  # ---------------------------------------------------------------- synthesize (--mode=synthesize, issue 13)
+  config.synthesize = syn = ml_collections.ConfigDict()
+  syn.out_dir = ''              # the synthetic image folder; '' = <workdir>/synthetic
+  syn.truncation = 0.0          # > 0: latents from a normal truncated to [-t, t] (fewer, cleaner modes); 0 = off
+  syn.temperature = 1.0         # latents scaled by this (> 0; < 1 trades diversity for fidelity)
   return config

@@ -29,6 +29,19 @@ MANIFEST_FORMAT = 1
 _MODES = {1: 'L', 3: 'RGB'}
 
 
+def validate_synthesize_config(config) -> None:
+  """ConfigError (one line) for bad synthesize.* values or model section (no checkpoint is read)."""
+  from gan_jax.models import validate_model_config  # pylint: disable=g-import-not-at-top
+  validate_model_config(config)
+  syn = config.synthesize
+  for key, low, meaning in (('truncation', 0.0, '>= 0 (0 = off)'), ('temperature', 1e-12, '> 0')):
+    value = syn[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value < float('inf'):
+      raise ConfigError(f'synthesize.{key}={value!r} must be a number {meaning}')
+  if not isinstance(syn.out_dir, str):
+    raise ConfigError(f'synthesize.out_dir={syn.out_dir!r} must be a folder path (or empty)')
+
+
 def requested_counts(real_counts: np.ndarray, num_per_class: int, balance_to: str) -> np.ndarray:
   """int64 [K]: images to write per class, for exactly one of num_per_class > 0 or balance_to='max'."""
   if (num_per_class > 0) == bool(balance_to):
