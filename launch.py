@@ -23,6 +23,7 @@ flags.DEFINE_string('workdir', None, 'Directory for checkpoints, logs, samples a
 flags.DEFINE_enum('mode', 'train', ['train', 'sample', 'prepare', 'evaluate', 'train_classifier',
                                      'train_downstream', 'synthesize'], 'What to do.')
 flags.DEFINE_integer('num_samples', 1000, '--mode=sample: how many samples to write.')
+flags.DEFINE_integer('label', -1, '--mode=sample, conditional models: the class to sample (-1: all, balanced).')
 flags.DEFINE_enum('checkpoint', 'latest', ['latest', 'best'], '--mode=evaluate|synthesize: which checkpoint.')
 flags.DEFINE_integer('num_per_class', 0, '--mode=synthesize: images per class (or --balance_to=max).')
 flags.DEFINE_string('balance_to', '', '--mode=synthesize: max = top every class up to the largest train class.')
@@ -41,7 +42,7 @@ def _run(mode, config, workdir):
     return train_and_evaluate(config, workdir)
   if mode == 'sample':
     from gan_jax.sampling import sample_to_file
-    return sample_to_file(config, workdir, FLAGS.num_samples)
+    return sample_to_file(config, workdir, FLAGS.num_samples, FLAGS.label)
   if mode == 'evaluate':
     from gan_jax.train.evaluation import evaluate_checkpoint
     return evaluate_checkpoint(config, workdir, FLAGS.checkpoint)

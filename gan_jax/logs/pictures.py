@@ -2,7 +2,7 @@
 
 import math
 import os
-from typing import Optional
+from typing import Optional, Tuple
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -13,16 +13,26 @@ def to_uint8(images: np.ndarray) -> np.ndarray:
   return np.clip(np.round((np.asarray(images, np.float32) + 1.0) * 127.5), 0, 255).astype(np.uint8)
 
 
-def image_grid(images: np.ndarray, padding: int = 2) -> np.ndarray:
-  """[N, H, W, C] images in [-1, 1] -> one uint8 [rows*(H+p)+p, cols*(W+p)+p, C] grid, near-square."""
+def image_grid(images: np.ndarray, padding: int = 2, cols: Optional[int] = None) -> np.ndarray:
+  """[N, H, W, C] images in [-1, 1] -> one uint8 [rows*(H+p)+p, cols*(W+p)+p, C] grid, near-square
+  unless `cols` is given (filled row by row)."""
   n, h, w, c = images.shape
-  cols = math.ceil(math.sqrt(n))
+  cols = cols or math.ceil(math.sqrt(n))
   rows = math.ceil(n / cols)
   grid = np.zeros((rows * (h + padding) + padding, cols * (w + padding) + padding, c), np.uint8)
   for i, image in enumerate(to_uint8(images)):
     top, left = padding + (i // cols) * (h + padding), padding + (i % cols) * (w + padding)
     grid[top:top + h, left:left + w] = image
   return grid
+
+
+def class_row_labels(num_images: int, num_classes: int) -> Tuple[np.ndarray, int]:
+  """(labels int32 [rows * cols], cols) for a grid of about num_images with row r showing class r:
+  rows = min(num_classes, max(1, num_images // 4)) (the first classes when there are too many),
+  cols = max(1, num_images // rows)."""
+  rows = min(num_classes, max(1, num_images // 4))
+  cols = max(1, num_images // rows)
+  return np.repeat(np.arange(rows, dtype=np.int32), cols), cols
 
 
 def scatter_plot(points: np.ndarray, centers: Optional[np.ndarray] = None, size: int = 512) -> np.ndarray:
