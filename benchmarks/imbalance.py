@@ -162,21 +162,22 @@ def mean_se(values):
   return f'{100 * values.mean():.1f} ± {100 * se:.1f}'
 
 
-def table(runner, factors, seeds, command) -> str:
+def table(runner, factors, seeds, command, gan_seeds=None) -> str:
   methods = ['ceiling', *CLASSICAL, *GENERATIVE]
   lines = [f'Command: `{command}`', '',
-           '| method | ' + ' | '.join(f'IF={f:g} balanced acc. % | IF={f:g} minority recall %' for f in factors) + ' |',
-           '| --- |' + ' --- | --- |' * len(factors)]
+           '| method | seeds | ' + ' | '.join(f'IF={f:g} balanced acc. % | IF={f:g} minority recall %'
+                                             for f in factors) + ' |',
+           '| --- | --- |' + ' --- | --- |' * len(factors)]
   for method in methods:
-    cells = []
+    cells, method_seeds = [], (gan_seeds or seeds) if method in GENERATIVE else seeds
     for factor in factors:
-      rows = [runner.done.get((method, 1.0 if method == 'ceiling' else factor, s)) for s in seeds]
+      rows = [runner.done.get((method, 1.0 if method == 'ceiling' else factor, s)) for s in method_seeds]
       rows = [r for r in rows if r]
-      if len(rows) < len(seeds):
+      if len(rows) < len(method_seeds):
         cells += ['not run', 'not run']
         continue
       cells += [mean_se([r['balanced_accuracy'] for r in rows]), mean_se([r['minority_recall'] for r in rows])]
-    lines.append(f'| {LABELS[method]} | ' + ' | '.join(cells) + ' |')
+    lines.append(f'| {LABELS[method]} | {len(method_seeds)} | ' + ' | '.join(cells) + ' |')
   return '\n'.join(lines)
 
 
@@ -199,6 +200,7 @@ def main(argv=None):
   parser.add_argument('--out', default='/tmp/gan_jax_imbalance', help='raw results and runs (outside the tree)')
   parser.add_argument('--factors', type=float, nargs='+', default=[10.0, 5.0])
   parser.add_argument('--gan_factors', type=float, nargs='+', default=[10.0], help='factors with cGAN runs')
+  parser.add_argument('--gan_seeds', type=int, nargs='+', default=[0, 1, 2], help='seeds with cGAN runs')
   parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
   parser.add_argument('--methods', nargs='+', default=['ceiling', *CLASSICAL, *GENERATIVE])
   parser.add_argument('--image_size', type=int, default=16)
@@ -219,12 +221,12 @@ def main(argv=None):
       for method in args.methods:
         if method in CLASSICAL:
           runner.classical(factor, seed, method)
-        elif method in GENERATIVE and factor in args.gan_factors:
+        elif method in GENERATIVE and factor in args.gan_factors and seed in args.gan_seeds:
           runner.generative(factor, seed, method)
   print(f'wall {time.time() - start:.0f} s')
   given = sys.argv[1:] if argv is None else list(argv)
   command = ' '.join(['python benchmarks/imbalance.py', *given])
-  body = table(runner, args.factors, args.seeds, command)
+  body = table(runner, args.factors, args.seeds, command, args.gan_seeds)
   print(body)
   if args.write_table:
     notes = open(args.section_notes).read() if args.section_notes else ''

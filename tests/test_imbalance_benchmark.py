@@ -21,8 +21,8 @@ def test_table_is_mean_and_standard_error_over_seeds():
     runner.done[('plain', 10.0, seed)] = {'balanced_accuracy': acc, 'minority_recall': acc - 0.1}
   text = bench.table(runner, [10.0], [0, 1, 2], 'python benchmarks/imbalance.py')
   # mean 92.0, s.e. = std(ddof=1) / sqrt(3) = 2.0 / sqrt(3) = 1.15 (percent)
-  assert '| plain cross-entropy | 92.0 ± 1.2 | 82.0 ± 1.2 |' in text
-  assert '| oversampling | not run | not run |' in text and 'Command: `python benchmarks/imbalance.py`' in text
+  assert '| plain cross-entropy | 3 | 92.0 ± 1.2 | 82.0 ± 1.2 |' in text
+  assert '| oversampling | 3 | not run | not run |' in text and 'Command: `python benchmarks/imbalance.py`' in text
 
 
 def test_summary_minority_recall_is_the_five_rarest_classes():
