@@ -2,7 +2,9 @@
 
 Modes: train (resumes from the workdir's latest checkpoint), sample (--num_samples to DIR/samples.npz),
 prepare (clean + split the dataset, print the report), evaluate (test split, --checkpoint=latest|best),
-train_classifier (the digits feature extractor for FID-style metrics).
+train_classifier (the digits feature extractor for FID-style metrics), train_downstream (a classifier on the
+(long-tailed / synthetic-mixed) train split, scored on the real test split), synthesize (a conditional
+generator's samples as a class-per-folder image dataset, --num_per_class / --balance_to).
 A bad config or workdir prints one line `error: <message>` and exits with status 2, before anything
 compiles (gan_jax/cli.py); SIGTERM/SIGINT stop training at a step boundary, saved (gan_jax/train/preemption.py).
 """
@@ -20,10 +22,13 @@ from gan_jax import cli  # noqa: E402
 
 config_flags.DEFINE_config_file('config', None, 'Experiment config file (configs/*.py[:arg]).', lock_config=True)
 flags.DEFINE_string('workdir', None, 'Directory for checkpoints, logs, samples and reports.')
-flags.DEFINE_enum('mode', 'train', ['train', 'sample', 'prepare', 'evaluate', 'train_classifier'], 'What to do.')
+flags.DEFINE_enum('mode', 'train', ['train', 'sample', 'prepare', 'evaluate', 'train_classifier',
+                                     'train_downstream', 'synthesize'], 'What to do.')
 flags.DEFINE_integer('num_samples', 1000, '--mode=sample: how many samples to write.')
 flags.DEFINE_integer('label', -1, '--mode=sample, conditional models: the class to sample (-1: all, balanced).')
-flags.DEFINE_enum('checkpoint', 'latest', ['latest', 'best'], '--mode=evaluate: which checkpoint.')
+flags.DEFINE_enum('checkpoint', 'latest', ['latest', 'best'], '--mode=evaluate|synthesize: which checkpoint.')
+flags.DEFINE_integer('num_per_class', 0, '--mode=synthesize: images per class (or --balance_to=max).')
+flags.DEFINE_string('balance_to', '', '--mode=synthesize: max = top every class up to the largest train class.')
 flags.mark_flags_as_required(['config', 'workdir'])
 FLAGS = flags.FLAGS
 
@@ -46,6 +51,12 @@ def _run(mode, config, workdir):
   if mode == 'train_classifier':
     from gan_jax.metrics import train_classifier
     return print(train_classifier(config, workdir))
+  if mode == 'synthesize':
+    from gan_jax.synthesize import synthesize
+    return synthesize(config, workdir, FLAGS.num_per_class, FLAGS.balance_to, FLAGS.checkpoint)
+  if mode == 'train_downstream':
+    from gan_jax.metrics.downstream import format_scores, train_downstream
+    return print(format_scores(train_downstream(config, workdir)))
   return _prepare(config, workdir)
 
 

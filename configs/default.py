@@ -39,6 +39,11 @@ def get_config() -> ml_collections.ConfigDict:
   # Class imbalance: none | oversample | undersample | target (target_distribution = {label: weight}).
   data.rebalance = 'none'
   data.target_distribution = ml_collections.config_dict.placeholder(dict)
+  # Long tail and synthetic data (issue 13), train split only; val/test stay as they are.
+  data.imbalance_factor = 1.0    # >= 1: class i (by label) keeps n_max * (1/IF)**(i/(K-1)) train examples (Cao et al. 2019); 1 = off
+  data.synthetic_path = ''       # image folder (one subfolder per class, e.g. from --mode=synthesize) added to train; '' = none
+  data.synthetic_fill = 'balance'  # balance: top each class up to the largest real class | all | fraction: see synthetic_fraction
+  data.synthetic_fraction = 0.5  # synthetic_fill='fraction': add this fraction of the real train count, evenly over classes
   # Augmentation, train split only: probability of applying each op (0 = off).
   data.augment = ml_collections.ConfigDict()
   data.augment.hflip = 0.0
@@ -155,4 +160,14 @@ def get_config() -> ml_collections.ConfigDict:
   clf.lr = 2e-3
   clf.width = 16
   clf.feature_dim = 64
+  # The downstream classifier (--mode=train_downstream, issue 13); the keys above set its network and schedule.
+  clf.class_weighting = 'none'  # none | inverse | effective_number (class-balanced loss, Cui et al. 2019)
+  clf.cb_beta = 0.999           # effective_number: beta in [0, 1)
+  clf.train_data = 'real'       # real | synthetic | real+synthetic (synthetic = the data.synthetic_path examples)
+
+  # ---------------------------------------------------------------- synthesize (--mode=synthesize, issue 13)
+  config.synthesize = syn = ml_collections.ConfigDict()
+  syn.out_dir = ''              # the synthetic image folder; '' = <workdir>/synthetic
+  syn.truncation = 0.0          # > 0: latents from a normal truncated to [-t, t] (fewer, cleaner modes); 0 = off
+  syn.temperature = 1.0         # latents scaled by this (> 0; < 1 trades diversity for fidelity)
   return config

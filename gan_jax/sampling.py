@@ -30,12 +30,14 @@ class Sampler:
   generator, given the labels of each chunk (padded with zeros to chunk_size).
   """
 
-  def __init__(self, generator, latent_dim: int, mesh, chunk_size: int, num_classes: int = 0):
+  def __init__(self, generator, latent_dim: int, mesh, chunk_size: int, num_classes: int = 0,
+               truncation: float = 0.0, temperature: float = 1.0):
     self.mesh, self.chunk_size, self.num_classes = mesh, chunk_size, int(num_classes)
 
     def sample(params, batch_stats, seed_and_chunk, labels):
       key = jax.random.fold_in(jax.random.PRNGKey(seed_and_chunk[0]), seed_and_chunk[1])
-      z = jax.random.normal(key, (chunk_size, latent_dim), jnp.float32)
+      z = (jax.random.truncated_normal(key, -truncation, truncation, (chunk_size, latent_dim), jnp.float32)
+           if truncation > 0 else jax.random.normal(key, (chunk_size, latent_dim), jnp.float32)) * temperature
       labels = labels if self.num_classes else None
       return generator.apply({'params': params, 'batch_stats': batch_stats}, z, labels,
                              train=False).astype(jnp.float32)
@@ -88,13 +90,14 @@ def class_rows_picture(sample_fn: SampleFn, num_images: int, num_classes: int, s
   return pictures.image_grid(sample_fn(len(labels), seed, labels), cols=cols)
 
 
-def load_sampler(config: ml_collections.ConfigDict, workdir: str,
-                 which: str = 'latest') -> Tuple[SampleFn, int, Dict[str, Any]]:
+def load_sampler(config: ml_collections.ConfigDict, workdir: str, which: str = 'latest',
+                 truncation: float = 0.0, temperature: float = 1.0) -> Tuple[SampleFn, int, Dict[str, Any]]:
   """Restores the 'latest' or 'best' checkpoint of workdir -> (sample_fn, step, meta).
 
   sample_fn is `Sampler.sample_fn` of the EMA generator (chunks of config.eval.batch_size). meta is the
   checkpoint's metadata: 'example_shape', 'num_classes' (0 = unconditional), 'fake_label_probs' (the
   training distribution of fake labels, or None), 'step', ... ConfigError when there is no checkpoint.
+  truncation > 0: latents from a normal truncated to [-truncation, truncation]; temperature scales them.
   Needs no dataset: the class count comes from the checkpoint.
   """
   from gan_jax import checkpointing  # pylint: disable=g-import-not-at-top
@@ -114,7 +117,7 @@ def load_sampler(config: ml_collections.ConfigDict, workdir: str,
   finally:
     store.close()
   sampler = Sampler(setup.generator, config.model.latent_dim, setup.mesh, config.eval.batch_size,
-                    setup.num_classes)
+                    setup.num_classes, truncation, temperature)
   return sampler.sample_fn(state), step, meta
 
 

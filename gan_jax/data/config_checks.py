@@ -1,9 +1,12 @@
 """validate_data_config: every data.* field checked before anything is read or compiled."""
 
+import os
+
 from gan_jax.data.augment import AUGMENTATIONS
 from gan_jax.data.outliers import OUTLIER_SCORES
 from gan_jax.data.rebalance import SAMPLERS
 from gan_jax.data.sources import get_source
+from gan_jax.data.synthetic_mix import FILLS
 from gan_jax.errors import ConfigError
 
 _RESIZE_METHODS = ('bilinear', 'nearest', 'bicubic', 'area', 'lanczos3', 'lanczos5', 'gaussian', 'mitchellcubic')
@@ -77,6 +80,17 @@ def _check_clean(data) -> None:
            'clean.outlier_threshold', clean.outlier_threshold, 'must be > 0')
 
 
+def _check_imbalance_and_synthetic(data) -> None:
+  _require(isinstance(data.imbalance_factor, (int, float)) and not isinstance(data.imbalance_factor, bool)
+           and 1 <= data.imbalance_factor < float('inf'), 'imbalance_factor', data.imbalance_factor,
+           'must be a number >= 1 (largest / smallest train class; 1 = the split as it is)')
+  FILLS.check(data.synthetic_fill)
+  _require(isinstance(data.synthetic_fraction, (int, float)) and 0 <= data.synthetic_fraction < float('inf'),
+           'synthetic_fraction', data.synthetic_fraction, 'must be a number >= 0')
+  _require(not data.synthetic_path or os.path.isdir(data.synthetic_path), 'synthetic_path', data.synthetic_path,
+           'folder not found (a class-per-subfolder image folder, e.g. from --mode=synthesize)')
+
+
 def validate_data_config(config) -> None:
   """Raises ConfigError (one line naming the field) for any invalid config.data value.
 
@@ -97,6 +111,7 @@ def validate_data_config(config) -> None:
   _check_rebalance(data)
   _check_augment(data)
   _check_clean(data)
+  _check_imbalance_and_synthetic(data)
   batch, processes = config.train.batch_size, config.get('num_processes', 0) or 0
   if processes > 0 and batch % processes:
     raise ConfigError(f'train.batch_size={batch}: must divide by num_processes={processes} (each process '

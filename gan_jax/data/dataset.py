@@ -8,6 +8,7 @@ from typing import Dict, Iterator, Optional
 import numpy as np
 
 from gan_jax.data import cache, cleaning, pipeline, preprocess, report as report_lib, subset
+from gan_jax.data import longtail, synthetic_mix
 from gan_jax.data.config_checks import validate_data_config
 from gan_jax.data.rebalance import make_sampler
 from gan_jax.data.records import SPLITS, CleanData
@@ -127,6 +128,8 @@ def prepare_dataset(config, workdir: Optional[str] = None, process_index: int = 
       cache.save(directory, arrays, report)
   else:
     arrays, report = loaded
+  # Long tail first (on the real train split), then synthetic examples on top: both after the cache.
+  arrays, report = synthetic_mix.apply_synthetic(data_config, *longtail.apply_imbalance(data_config, arrays, report))
   report = {**report, 'cache_dir': directory if data_config.cache else None, 'cache_hit': loaded is not None}
   ds = PreparedDataset(config, arrays, report, process_index, process_count)
   if ds.train_subset is not None:

@@ -57,6 +57,13 @@ def format_report_summary(report: dict) -> str:
   train_counts = report['class_counts']['train']
   if train_counts:
     lines.append(f'classes {len(train_counts)} in train, imbalance max/min {imbalance_ratio(train_counts):.2f}')
+  if report.get('imbalance'):
+    im = report['imbalance']
+    after = ' '.join(f'{k}:{v}' for k, v in im['class_counts_after'].items())
+    lines.append(f"long tail IF={im['factor']:g}: train {sum(im['class_counts_before'].values())} -> "
+                 f"{sum(im['class_counts_after'].values())} ({after})")
+  if report.get('synthetic'):
+    lines.append(f"synthetic (train only): +{report['synthetic']['total']} from {report['synthetic']['path']}")
   for note in report.get('notes', []):
     lines.append(f'note: {note}')
   return '\n'.join(lines)

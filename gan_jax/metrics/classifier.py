@@ -86,10 +86,16 @@ def classifier_examples(ds, split: str) -> Tuple[np.ndarray, np.ndarray, int]:
 
 
 # ------------------------------------------------------------------ training
-def _train_step(model, optimizer):
+def weighted_cross_entropy(logits, labels, class_weights=None):
+  """mean_i w[y_i] * CE_i (plain mean CE when class_weights [num_classes] is None)."""
+  losses = optax.softmax_cross_entropy_with_integer_labels(logits, labels)
+  return losses.mean() if class_weights is None else (jnp.asarray(class_weights)[labels] * losses).mean()
+
+
+def _train_step(model, optimizer, class_weights=None):
   def loss_fn(params, images, labels):
     _, logits = model.apply({'params': params}, images)
-    return optax.softmax_cross_entropy_with_integer_labels(logits, labels).mean()
+    return weighted_cross_entropy(logits, labels, class_weights)
 
   @jax.jit
   def step(params, opt_state, images, labels):
@@ -106,16 +112,21 @@ def accuracy(model, params, images: np.ndarray, labels: np.ndarray, batch_size: 
   return hits / len(images)
 
 
-def fit_classifier(clf_config, images, labels, num_classes, seed: int = 0) -> Tuple[ConvClassifier, Any]:
-  """Adam with cosine decay on cross-entropy, no augmentation (it did not help on digits); returns (model, params)."""
+def fit_classifier(clf_config, images, labels, num_classes, seed: int = 0, class_weights=None,
+                   batches=None) -> Tuple[ConvClassifier, Any]:
+  """Adam with cosine decay on cross-entropy, no augmentation (it did not help on digits); returns (model, params).
+
+  class_weights: float [num_classes] weighting each example's loss by its class (None: plain CE).
+  batches: an iterator of int index arrays [batch_size] into images (None: uniform draws with replacement).
+  """
   model = ConvClassifier(num_classes, clf_config.width, clf_config.feature_dim)
   params = model.init(jax.random.PRNGKey(seed), jnp.zeros((1,) + images.shape[1:]))['params']
   optimizer = optax.adam(optax.cosine_decay_schedule(clf_config.lr, clf_config.steps))
   opt_state = optimizer.init(params)
-  step = _train_step(model, optimizer)
+  step = _train_step(model, optimizer, class_weights)
   rng = np.random.RandomState(seed)
   for i in range(clf_config.steps):
-    idx = rng.randint(0, len(images), clf_config.batch_size)
+    idx = rng.randint(0, len(images), clf_config.batch_size) if batches is None else next(batches)
     params, opt_state, loss = step(params, opt_state, images[idx], labels[idx])
     if i % 500 == 0 or i == clf_config.steps - 1:
       logging.info('classifier step %d: loss %.4f', i, float(loss))

@@ -1,0 +1,237 @@
+"""Class imbalance on digits: classical remedies vs class-conditional GAN samples, for a downstream classifier.
+
+  python benchmarks/imbalance.py --out /tmp/i13_runs/imbalance                 # runs (resumable), prints the table
+  python benchmarks/imbalance.py --out /tmp/i13_runs/imbalance --write_table   # ... and writes it into BENCHMARKS.md
+
+For each imbalance factor (data.imbalance_factor, Cao et al. 2019's long tail of the digits train split;
+val/test stay balanced) and seed, the downstream classifier (gan_jax.metrics.downstream: the evaluation
+classifier's trainer, 400 Adam steps, batch 64) is trained with
+  plain         cross-entropy on the long-tailed split
+  oversample    data.rebalance=oversample (every class max_count times per epoch)
+  undersample   data.rebalance=undersample (every class min_count times per epoch)
+  inverse       classifier.class_weighting=inverse
+  effective     classifier.class_weighting=effective_number, cb_beta=0.99
+  cgan_balance  real + samples of a projection cGAN trained on the SAME long-tailed split, each class topped
+                up to the largest class (--mode=synthesize, data.synthetic_fill=balance). The cGAN: DCGAN
+                with conditional BatchNorm G and projection D, widths 32, z 64, non-saturating loss, Adam
+                2e-4, batch 64, 3,000 steps, EMA 0.998, no evaluation (--gan_steps/--gan_width; cGAN runs
+                only for --gan_factors, default IF = 10, to keep the CPU budget)
+  cgan_only     the synthetic set alone, n_max per class (classifier.train_data=synthetic: CAS)
+and scored on the real balanced test split (balanced accuracy; minority recall = mean recall of the 5
+rarest train classes, labels 5-9). The ceiling is plain cross-entropy on the balanced split (IF = 1).
+Seeds vary the classifier's and the cGAN's initialisation and batches; the data split (split_seed 0) is
+fixed. Everything at 16x16 (the 8x8 digits upsampled) to keep the cGAN trainings cheap on CPU.
+Raw results: <out>/results.jsonl (one line per run; runs already there are skipped).
+"""
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+os.environ.setdefault('TF_ENABLE_ONEDNN_OPTS', '0')
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+
+import numpy as np  # noqa: E402
+
+CLASSICAL = {   # method -> (data.rebalance, classifier.class_weighting)
+    'plain': ('none', 'none'), 'oversample': ('oversample', 'none'), 'undersample': ('undersample', 'none'),
+    'inverse': ('none', 'inverse'), 'effective': ('none', 'effective_number'),
+}
+GENERATIVE = ('cgan_balance', 'cgan_only')
+LABELS = {
+    'ceiling': 'balanced train split (ceiling, IF = 1)', 'plain': 'plain cross-entropy',
+    'oversample': 'oversampling', 'undersample': 'undersampling', 'inverse': 'inverse-frequency weights',
+    'effective': 'effective-number weights (beta 0.99)', 'cgan_balance': 'real + cGAN samples to balance',
+    'cgan_only': 'cGAN samples only (CAS)',
+}
+MINORITY = (5, 6, 7, 8, 9)
+SECTION = '## Class imbalance: what generated data buys a classifier (issue 13)'
+
+
+def base_config(out: str, factor: float, seed: int, image_size: int):
+  from configs import dcgan_digits  # pylint: disable=g-import-not-at-top
+  config = dcgan_digits.get_config()
+  config.seed = seed
+  config.data.update(data_dir=os.path.join(out, 'tfds'), image_size=image_size, imbalance_factor=float(factor))
+  config.classifier.update(steps=400, batch_size=64, lr=2e-3, width=16, feature_dim=64, cb_beta=0.99)
+  return config
+
+
+def gan_config(config, steps: int, width: int):
+  """A projection cGAN (cBN G, projection D) with dcgan_digits' non-saturating loss, short schedule, no eval.
+
+  (configs/cgan_digits.py's hinge loss left G at a grey image after 1,000 steps at 16x16 in a trial.)"""
+  config = config.copy_and_resolve_references()
+  config.model.update(conditional='projection', fake_labels='data', g_width=width, d_width=width)
+  config.loss.name = 'non_saturating'
+  config.train.update(steps=steps, batch_size=64, log_every=max(steps // 4, 1), sample_every=0)
+  config.checkpoint.every_steps = steps
+  config.eval.update(metrics=(), every_steps=0, best_metric='')
+  return config
+
+
+def summarise(result: dict) -> dict:
+  recall = np.asarray(result['per_class_recall'])
+  return {'balanced_accuracy': result['balanced_accuracy'], 'minority_recall': float(recall[list(MINORITY)].mean()),
+          'macro_f1': result['macro_f1'], 'per_class_recall': result['per_class_recall'],
+          'train_counts': result['train_counts']}
+
+
+class Runner:
+  def __init__(self, args):
+    self.args, self.path = args, os.path.join(args.out, 'results.jsonl')
+    os.makedirs(args.out, exist_ok=True)
+    self.done = {}
+    if os.path.exists(self.path):
+      for line in open(self.path):
+        try:
+          record = json.loads(line)
+        except ValueError:
+          continue
+        self.done[(record['method'], record['factor'], record['seed'])] = record
+    self._datasets = {}
+
+  def dataset(self, config):
+    from gan_jax.data import prepare_dataset  # pylint: disable=g-import-not-at-top
+    key = (config.data.imbalance_factor, config.data.synthetic_path, config.data.synthetic_fill)
+    if key not in self._datasets:
+      self._datasets[key] = prepare_dataset(config)
+    return self._datasets[key]
+
+  def record(self, method, factor, seed, fn):
+    if (method, factor, seed) in self.done:
+      return self.done[(method, factor, seed)]
+    start = time.time()
+    result = {'method': method, 'factor': factor, 'seed': seed, **fn(), 'seconds': time.time() - start}
+    with open(self.path, 'a') as f:
+      f.write(json.dumps(result) + '\n')
+    self.done[(method, factor, seed)] = result
+    print(f"{method:13s} IF={factor:g} seed={seed}: balanced acc {result['balanced_accuracy']:.4f}, minority "
+          f"recall {result['minority_recall']:.4f} ({result['seconds']:.0f} s)", flush=True)
+    return result
+
+  def downstream(self, config):
+    from gan_jax.metrics.downstream import train_downstream  # pylint: disable=g-import-not-at-top
+    return summarise(train_downstream(config, None, ds=self.dataset(config)))
+
+  def classical(self, factor, seed, method):
+    config = base_config(self.args.out, factor, seed, self.args.image_size)
+    config.data.rebalance, config.classifier.class_weighting = CLASSICAL[method]
+    return self.record(method, factor, seed, lambda: self.downstream(config))
+
+  def ceiling(self, seed):
+    return self.record('ceiling', 1.0, seed, lambda: self.downstream(
+        base_config(self.args.out, 1.0, seed, self.args.image_size)))
+
+  def synthetic_folder(self, factor, seed) -> str:
+    """Trains the cGAN on the long-tailed split (once) and writes n_max samples per class."""
+    from gan_jax.synthesize import synthesize  # pylint: disable=g-import-not-at-top
+    from gan_jax.train.loop import train_and_evaluate  # pylint: disable=g-import-not-at-top
+    run = os.path.join(self.args.out, 'cgan', f'if{factor:g}_seed{seed}')
+    folder = os.path.join(run, 'synthetic')
+    if not os.path.exists(os.path.join(folder, 'manifest.json')):
+      config = gan_config(base_config(self.args.out, factor, seed, self.args.image_size), self.args.gan_steps,
+                          self.args.gan_width)
+      start = time.time()
+      train_and_evaluate(config, run)
+      gan_seconds = time.time() - start
+      n_max = max(self.dataset(config).report['class_counts']['train'].values())
+      synthesize(config, run, num_per_class=n_max)
+      with open(os.path.join(run, 'gan_seconds.json'), 'w') as f:
+        json.dump({'train_seconds': gan_seconds}, f)
+    return folder
+
+  def generative(self, factor, seed, method):
+    if (method, factor, seed) in self.done:
+      return self.done[(method, factor, seed)]
+    config = base_config(self.args.out, factor, seed, self.args.image_size)
+    config.data.synthetic_path = self.synthetic_folder(factor, seed)
+    config.data.synthetic_fill, config.classifier.train_data = (
+        ('balance', 'real+synthetic') if method == 'cgan_balance' else ('all', 'synthetic'))
+    return self.record(method, factor, seed, lambda: self.downstream(config))
+
+
+def mean_se(values):
+  values = np.asarray(values, np.float64)
+  se = values.std(ddof=1) / math.sqrt(len(values)) if len(values) > 1 else float('nan')
+  return f'{100 * values.mean():.1f} ± {100 * se:.1f}'
+
+
+def table(runner, factors, seeds, command, gan_seeds=None) -> str:
+  methods = ['ceiling', *CLASSICAL, *GENERATIVE]
+  lines = [f'Command: `{command}`', '',
+           '| method | seeds | ' + ' | '.join(f'IF={f:g} balanced acc. % | IF={f:g} minority recall %'
+                                             for f in factors) + ' |',
+           '| --- | --- |' + ' --- | --- |' * len(factors)]
+  for method in methods:
+    cells, method_seeds = [], (gan_seeds or seeds) if method in GENERATIVE else seeds
+    for factor in factors:
+      rows = [runner.done.get((method, 1.0 if method == 'ceiling' else factor, s)) for s in method_seeds]
+      rows = [r for r in rows if r]
+      if len(rows) < len(method_seeds):
+        cells += ['not run', 'not run']
+        continue
+      cells += [mean_se([r['balanced_accuracy'] for r in rows]), mean_se([r['minority_recall'] for r in rows])]
+    lines.append(f'| {LABELS[method]} | {len(method_seeds)} | ' + ' | '.join(cells) + ' |')
+  return '\n'.join(lines)
+
+
+def write_section(body: str) -> None:
+  path = os.path.join(ROOT, 'BENCHMARKS.md')
+  text = open(path).read()
+  start = text.find(SECTION)
+  if start >= 0:
+    end = text.find('\n## ', start + len(SECTION))
+    text = text[:start].rstrip('\n') + '\n\n' + (text[end + 1:] if end >= 0 else '')
+  text = text.rstrip('\n') + '\n\n' + body.rstrip('\n') + '\n'
+  tmp = path + '.tmp'
+  with open(tmp, 'w') as f:
+    f.write(text)
+  os.replace(tmp, path)
+
+
+def main(argv=None):
+  parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+  parser.add_argument('--out', default='/tmp/gan_jax_imbalance', help='raw results and runs (outside the tree)')
+  parser.add_argument('--factors', type=float, nargs='+', default=[10.0, 5.0])
+  parser.add_argument('--gan_factors', type=float, nargs='+', default=[10.0], help='factors with cGAN runs')
+  parser.add_argument('--gan_seeds', type=int, nargs='+', default=[0, 1, 2], help='seeds with cGAN runs')
+  parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+  parser.add_argument('--methods', nargs='+', default=['ceiling', *CLASSICAL, *GENERATIVE])
+  parser.add_argument('--image_size', type=int, default=16)
+  parser.add_argument('--gan_steps', type=int, default=3000)
+  parser.add_argument('--gan_width', type=int, default=32)
+  parser.add_argument('--write_table', action='store_true', help='write the table into BENCHMARKS.md')
+  parser.add_argument('--section_notes', default='', help='a file whose text follows the table in BENCHMARKS.md')
+  args = parser.parse_args(argv)
+  from gan_jax import xla_flags  # pylint: disable=g-import-not-at-top
+  xla_flags.configure_xla_for_cpu()
+  from gan_jax.data import tf_env  # noqa: F401  pylint: disable=g-import-not-at-top,unused-import
+  runner = Runner(args)
+  start = time.time()
+  for seed in args.seeds:
+    if 'ceiling' in args.methods:
+      runner.ceiling(seed)
+    for factor in args.factors:
+      for method in args.methods:
+        if method in CLASSICAL:
+          runner.classical(factor, seed, method)
+        elif method in GENERATIVE and factor in args.gan_factors and seed in args.gan_seeds:
+          runner.generative(factor, seed, method)
+  print(f'wall {time.time() - start:.0f} s')
+  given = sys.argv[1:] if argv is None else list(argv)
+  command = ' '.join(['python benchmarks/imbalance.py', *given])
+  body = table(runner, args.factors, args.seeds, command, args.gan_seeds)
+  print(body)
+  if args.write_table:
+    notes = open(args.section_notes).read() if args.section_notes else ''
+    write_section(f'{SECTION}\n\n{body}\n\n{notes}')
+
+
+if __name__ == '__main__':
+  main()

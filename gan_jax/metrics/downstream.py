@@ -1,0 +1,162 @@
+"""The downstream classifier (--mode=train_downstream): what real, rebalanced or synthetic data buys a classifier.
+
+The evaluation classifier's trainer (classifier.fit_classifier) is reused on the train split as the data
+stage serves it (data.imbalance_factor, data.synthetic_path), with
+  classifier.train_data       real | synthetic | real+synthetic: which train examples it learns from
+  classifier.class_weighting  none | inverse (w_c ~ 1/n_c) | effective_number (w_c ~ (1-beta)/(1-beta^n_c),
+                              Cui et al. 2019, beta = classifier.cb_beta); weights sum to K over the classes
+  data.rebalance              none | oversample | undersample | target: the order and frequency of examples
+and scored on the REAL test split: balanced accuracy, per-class recall, macro-F1 (and plain accuracy).
+Results go to <workdir>/downstream.json (atomically) and are returned.
+"""
+
+import json
+import os
+import tempfile
+import time
+from typing import Dict, Iterator
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from gan_jax.errors import ConfigError
+from gan_jax.metrics.classifier import fit_classifier
+from gan_jax.registry import Registry
+
+CLASS_WEIGHTINGS = Registry('class weighting', 'classifier.class_weighting')
+TRAIN_DATA = Registry('train data choice', 'classifier.train_data')
+
+
+# ------------------------------------------------------------------ class weights
+def _normalise(raw: np.ndarray, counts: np.ndarray) -> np.ndarray:
+  raw = np.where(counts > 0, raw, 0.0)   # a class without train examples gets no weight
+  return (raw * len(counts) / raw.sum()).astype(np.float32)
+
+
+@CLASS_WEIGHTINGS.register('none')
+def _no_weights(counts: np.ndarray, beta: float):
+  del counts, beta
+  return None
+
+
+@CLASS_WEIGHTINGS.register('inverse')
+def _inverse(counts: np.ndarray, beta: float) -> np.ndarray:
+  del beta
+  return _normalise(1.0 / np.maximum(counts, 1), counts)
+
+
+@CLASS_WEIGHTINGS.register('effective_number')
+def _effective_number(counts: np.ndarray, beta: float) -> np.ndarray:
+  effective = (1.0 - np.power(beta, counts.astype(np.float64))) / (1.0 - beta)
+  return _normalise(1.0 / np.maximum(effective, 1e-12), counts)
+
+
+def class_weights(scheme: str, counts, beta: float = 0.999):
+  """float32 [K] loss weights for train class counts int [K] (sum K over present classes), or None."""
+  return CLASS_WEIGHTINGS.get(scheme)(np.asarray(counts, np.int64), beta)
+
+
+# ------------------------------------------------------------------ train data
+TRAIN_DATA.register('real')(lambda synthetic: ~synthetic)
+TRAIN_DATA.register('synthetic')(lambda synthetic: synthetic)
+TRAIN_DATA.register('real+synthetic')(lambda synthetic: np.ones_like(synthetic))
+
+
+# ------------------------------------------------------------------ scores
+def scores(predictions: np.ndarray, labels: np.ndarray, num_classes: int) -> Dict:
+  """Balanced accuracy (mean per-class recall), per-class recall, macro-F1 and accuracy of int predictions."""
+  confusion = np.zeros((num_classes, num_classes), np.int64)
+  np.add.at(confusion, (labels, predictions), 1)
+  support, predicted, hits = confusion.sum(1), confusion.sum(0), np.diag(confusion)
+  present = support > 0
+  recall = np.where(present, hits / np.maximum(support, 1), 0.0)
+  precision = np.where(predicted > 0, hits / np.maximum(predicted, 1), 0.0)
+  f1 = np.where(precision + recall > 0, 2 * precision * recall / np.maximum(precision + recall, 1e-12), 0.0)
+  return {'balanced_accuracy': float(recall[present].mean()), 'macro_f1': float(f1[present].mean()),
+          'accuracy': float(hits.sum() / max(len(labels), 1)), 'per_class_recall': recall.tolist(),
+          'test_counts': support.tolist()}
+
+
+def predict(model, params, images: np.ndarray, batch_size: int = 512) -> np.ndarray:
+  fn = jax.jit(lambda p, x: jnp.argmax(model.apply({'params': p}, x)[1], -1))
+  return np.concatenate([np.asarray(fn(params, images[i:i + batch_size]))
+                         for i in range(0, len(images), batch_size)])
+
+
+def _index_batches(config, labels: np.ndarray) -> Iterator[np.ndarray]:
+  """Batches of train indices in the order data.rebalance's sampler visits them, epoch after epoch."""
+  from gan_jax.data.rebalance import make_sampler  # pylint: disable=g-import-not-at-top  (loads TF)
+  data = config.data
+  sampler = make_sampler(data.rebalance, labels, config.seed,
+                         dict(data.target_distribution) if data.target_distribution else None)
+  batch, epoch, pending = config.classifier.batch_size, 0, np.zeros(0, np.int64)
+  while True:
+    while len(pending) < batch:
+      pending = np.concatenate([pending, np.asarray(sampler.epoch_indices(epoch), np.int64)])
+      epoch += 1
+    yield pending[:batch]
+    pending = pending[batch:]
+
+
+# ------------------------------------------------------------------ the mode
+def validate_downstream_config(config) -> None:
+  """ConfigError (one line) for bad classifier.class_weighting / cb_beta / train_data."""
+  clf = config.classifier
+  CLASS_WEIGHTINGS.check(clf.class_weighting)
+  TRAIN_DATA.check(clf.train_data)
+  beta = clf.cb_beta
+  if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not 0 <= beta < 1:
+    raise ConfigError(f'classifier.cb_beta={beta!r} must be a number in [0, 1)')
+  if clf.train_data != 'real' and not config.data.synthetic_path:
+    raise ConfigError(f'classifier.train_data={clf.train_data!r} needs data.synthetic_path (a folder from '
+                      '--mode=synthesize)')
+  for key in ('steps', 'batch_size'):
+    if isinstance(clf[key], bool) or not isinstance(clf[key], int) or clf[key] < 1:
+      raise ConfigError(f'classifier.{key}={clf[key]!r} must be an integer >= 1')
+
+
+def train_downstream(config, workdir, ds=None) -> Dict:
+  """Trains the classifier on ds's train split (classifier.train_data), scores it on the real test split."""
+  if ds is None:
+    from gan_jax.data import prepare_dataset  # pylint: disable=g-import-not-at-top
+    ds = prepare_dataset(config, workdir)
+  from gan_jax.data.synthetic_mix import is_synthetic  # pylint: disable=g-import-not-at-top
+  if ds.kind != 'image' or not ds.num_classes:
+    raise ConfigError(f'data.name={ds.name!r}: the downstream classifier needs a labelled image dataset')
+  clf, k = config.classifier, ds.num_classes
+  train = ds.split_arrays('train')
+  keep = TRAIN_DATA.get(clf.train_data)(is_synthetic(ds.split_sources('train')))
+  images, labels = train['image'][keep], train['label'][keep]
+  if not len(labels):
+    raise ConfigError(f'classifier.train_data={clf.train_data!r}: no such train examples')
+  counts = np.bincount(labels, minlength=k)
+  weights = class_weights(clf.class_weighting, counts, clf.cb_beta)
+  start = time.time()
+  model, params = fit_classifier(clf, images, labels, k, seed=config.seed, class_weights=weights,
+                                 batches=_index_batches(config, labels))
+  test = ds.split_arrays('test')
+  result = {'dataset': ds.name, 'seed': config.seed, 'train_data': clf.train_data,
+            'class_weighting': clf.class_weighting, 'cb_beta': float(clf.cb_beta), 'rebalance': config.data.rebalance,
+            'imbalance_factor': float(config.data.imbalance_factor), 'train_counts': counts.tolist(),
+            'class_weights': None if weights is None else weights.tolist(), 'steps': clf.steps,
+            'train_seconds': time.time() - start,
+            **scores(predict(model, params, test['image']), test['label'], k)}
+  if workdir and jax.process_index() == 0:
+    _write_json(os.path.join(workdir, 'downstream.json'), result)
+  return result
+
+
+def format_scores(result: Dict) -> str:
+  recall = ' '.join(f'{r:.2f}' for r in result['per_class_recall'])
+  return (f"downstream ({result['train_data']}, weights={result['class_weighting']}, rebalance={result['rebalance']}): "
+          f"balanced accuracy {result['balanced_accuracy']:.4f}, macro-F1 {result['macro_f1']:.4f}, "
+          f'per-class recall {recall}')
+
+
+def _write_json(path: str, obj) -> None:
+  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+  fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix='.downstream-')
+  with os.fdopen(fd, 'w') as f:
+    json.dump(obj, f, indent=1)
+  os.replace(tmp, path)
