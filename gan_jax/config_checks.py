@@ -19,6 +19,7 @@ MODES = ('train', 'sample', 'prepare', 'evaluate', 'train_classifier')
 STAGE_VALIDATORS = (
     ('gan_jax.models', 'validate_model_config', ('train', 'sample', 'evaluate')),
     ('gan_jax.losses', 'validate_loss_config', ('train', 'sample', 'evaluate')),
+    ('gan_jax.train.families', 'validate_family_config', ('train', 'sample', 'evaluate')),
     ('gan_jax.metrics', 'validate_eval_config', ('train', 'evaluate', 'train_classifier')),
     ('gan_jax.data', 'validate_data_config', MODES),
 )

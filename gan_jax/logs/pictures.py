@@ -13,10 +13,11 @@ def to_uint8(images: np.ndarray) -> np.ndarray:
   return np.clip(np.round((np.asarray(images, np.float32) + 1.0) * 127.5), 0, 255).astype(np.uint8)
 
 
-def image_grid(images: np.ndarray, padding: int = 2) -> np.ndarray:
-  """[N, H, W, C] images in [-1, 1] -> one uint8 [rows*(H+p)+p, cols*(W+p)+p, C] grid, near-square."""
+def image_grid(images: np.ndarray, padding: int = 2, cols: Optional[int] = None) -> np.ndarray:
+  """[N, H, W, C] images in [-1, 1] -> one uint8 [rows*(H+p)+p, cols*(W+p)+p, C] grid, near-square
+  unless `cols` is given."""
   n, h, w, c = images.shape
-  cols = math.ceil(math.sqrt(n))
+  cols = cols or math.ceil(math.sqrt(n))
   rows = math.ceil(n / cols)
   grid = np.zeros((rows * (h + padding) + padding, cols * (w + padding) + padding, c), np.uint8)
   for i, image in enumerate(to_uint8(images)):

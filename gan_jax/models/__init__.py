@@ -15,7 +15,7 @@ from typing import Any, Callable, NamedTuple, Sequence, Tuple
 import flax.linen as nn
 
 from gan_jax.errors import ConfigError
-from gan_jax.models import dcgan, mlp
+from gan_jax.models import dcgan, mlp, vae
 from gan_jax.models.activations import ACTIVATIONS
 from gan_jax.models.checks import require_choice, require_positive_int
 from gan_jax.models.precision import COMPUTE_DTYPES
@@ -29,11 +29,15 @@ class ModelFamily(NamedTuple):
   build: Callable[[Any, Sequence[int]], Tuple[nn.Module, nn.Module]]
   validate: Callable[[Any, Sequence[int]], None]   # (config.model, example_shape) -> None or ConfigError
   tanh_output: bool   # G's images are in [-1, 1]: data must stay in that range (no standardisation)
+  training: str = 'gan'   # the training family (gan_jax.train.families) that trains these models
 
 
 MODELS = Registry('model', 'model.name')
 MODELS.register('dcgan')(ModelFamily(dcgan.build, dcgan.validate_config, tanh_output=True))
 MODELS.register('mlp')(ModelFamily(mlp.build, mlp.validate_config, tanh_output=False))
+# VAEs: build gives (decoder, encoder); gan_jax.train.families.vae trains the whole VAE (models.vae).
+MODELS.register('vae')(ModelFamily(vae.build, vae.validate_config, tanh_output=True, training='vae'))
+MODELS.register('vae_mlp')(ModelFamily(vae.build, vae.validate_config, tanh_output=True, training='vae'))
 
 
 def build_models(model_config: Any, example_shape: Sequence[int]) -> Tuple[nn.Module, nn.Module]:

@@ -63,6 +63,7 @@ class DCGANGenerator(nn.Module):
   width: int                  # channels of the last hidden layer
   dtype: Any = jnp.float32
   init_std: float = 0.02
+  output_logits: bool = False   # VAE decoders: the pre-tanh output (the likelihood's parameters)
 
   @nn.compact
   def __call__(self, z: jax.Array, train: bool = False) -> jax.Array:
@@ -77,16 +78,18 @@ class DCGANGenerator(nn.Module):
       x = conv_t(features, kernel, stride, padding)(x)
       x = nn.relu(_batch_norm(train, self.dtype, self.init_std)(x))
     x = conv_t(self.channels, _KERNEL, _STRIDE, _PADDING)(x)
-    return jnp.tanh(x).astype(jnp.float32)
+    return (x if self.output_logits else jnp.tanh(x)).astype(jnp.float32)
 
 
 class DCGANDiscriminator(nn.Module):
-  """images [B, resolution, resolution, channels] -> logits float32 [B // pack]."""
+  """images [B, resolution, resolution, channels] -> logits float32 [B // pack] ([B // pack, outputs]
+  when outputs > 1, e.g. a VAE encoder's posterior mean and log-variance)."""
   resolution: int
   width: int                  # channels of the first layer
   pack: int = 1
   dtype: Any = jnp.float32
   init_std: float = 0.02
+  outputs: int = 1
 
   @nn.compact
   def __call__(self, x: jax.Array, train: bool = False) -> jax.Array:
@@ -100,8 +103,8 @@ class DCGANDiscriminator(nn.Module):
       if i > 0:   # DCGAN: no BatchNorm on the first layer
         x = _batch_norm(train, self.dtype, self.init_std)(x)
       x = nn.leaky_relu(x, 0.2)
-    x = conv(1, start, 1, 0)(x)     # start x start -> 1x1 logit map
-    return x.reshape(x.shape[0]).astype(jnp.float32)
+    x = conv(self.outputs, start, 1, 0)(x)     # start x start -> 1x1 logit map
+    return x.reshape((x.shape[0],) + ((self.outputs,) if self.outputs > 1 else ())).astype(jnp.float32)
 
 
 def build(model_config: Any, example_shape: Sequence[int]) -> Tuple[nn.Module, nn.Module]:

@@ -1,0 +1,41 @@
+"""Training families behind one seam: each model name belongs to a family (gan, vae) whose Trainer gives
+the shared loop its state, pure step, sampler, console scalars, extra pictures and metrics.
+
+  trainer = build_trainer(config, example_shape, mesh, num_classes)   # a families.base.Trainer
+  state = trainer.fresh_state()  /  trainer.restore_state(store, step)
+  step_fn = trainer.make_train_step()           # jitted (state, batch, rng) -> (state, metrics)
+  samples = trainer.sample_fn(state)(num, seed)  # float32 [num, *example_shape]
+
+Adding a family: a module with a Trainer subclass and a `validate(config)`, one `FAMILIES.register` line
+below, and `training='<family>'` on its models' entries in gan_jax.models.MODELS.
+"""
+
+from typing import Callable, NamedTuple
+
+from gan_jax.registry import Registry
+from gan_jax.train.families import gan, vae
+
+
+class Family(NamedTuple):
+  trainer: Callable   # (config, example_shape, mesh, num_classes) -> Trainer
+  validate: Callable  # (config) -> None, or ConfigError (one line)
+
+
+FAMILIES = Registry('training family', 'model.name')
+FAMILIES.register('gan')(Family(gan.GanTrainer, gan.validate))
+FAMILIES.register('vae')(Family(vae.VaeTrainer, vae.validate))
+
+
+def family_of(config) -> Family:
+  from gan_jax.models import MODELS  # pylint: disable=g-import-not-at-top
+  return FAMILIES.get(MODELS.get(config.model.name).training)
+
+
+def build_trainer(config, example_shape, mesh=None, num_classes: int = 0):
+  from gan_jax import parallel  # pylint: disable=g-import-not-at-top
+  mesh = mesh if mesh is not None else parallel.make_data_mesh()
+  return family_of(config).trainer(config, example_shape, mesh, num_classes)
+
+
+def validate_family_config(config) -> None:
+  family_of(config).validate(config)
