@@ -10,7 +10,7 @@ Adding a family: a module with a Trainer subclass and a `validate(config)`, one 
 below, and `training='<family>'` on its models' entries in gan_jax.models.MODELS.
 """
 
-from typing import Callable, NamedTuple
+from typing import Callable, NamedTuple, Tuple
 
 from gan_jax.registry import Registry
 from gan_jax.train.families import gan, vae
@@ -19,11 +19,12 @@ from gan_jax.train.families import gan, vae
 class Family(NamedTuple):
   trainer: Callable   # (config, example_shape, mesh, num_classes) -> Trainer
   validate: Callable  # (config) -> None, or ConfigError (one line)
+  result_keys: Tuple[str, ...] = ()   # evaluation results the trainer adds (usable as eval.best_metric)
 
 
 FAMILIES = Registry('training family', 'model.name')
 FAMILIES.register('gan')(Family(gan.GanTrainer, gan.validate))
-FAMILIES.register('vae')(Family(vae.VaeTrainer, vae.validate))
+FAMILIES.register('vae')(Family(vae.VaeTrainer, vae.validate, vae.RESULT_KEYS))
 
 
 def family_of(config) -> Family:

@@ -123,6 +123,7 @@ class VaeTrainer(Trainer):
     return self._bounds(state.ema_params, state.batch_stats, arrays['image'], labels)
 
 
+RESULT_KEYS = ('neg_elbo', 'bits_per_dim', 'recon_nll', 'kl', 'neg_iwae', 'iwae_bits_per_dim', 'iwae_samples')
 GAN_ONLY = (('loss.n_critic', 1), ('model.pack', 1), ('loss.gp_weight', 0.0), ('loss.r1_weight', 0.0))
 
 
