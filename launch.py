@@ -20,6 +20,7 @@ config_flags.DEFINE_config_file('config', None, 'Experiment config file (configs
 flags.DEFINE_string('workdir', None, 'Directory for checkpoints, logs, samples and reports.')
 flags.DEFINE_enum('mode', 'train', ['train', 'sample', 'prepare', 'evaluate', 'train_classifier'], 'What to do.')
 flags.DEFINE_integer('num_samples', 1000, '--mode=sample: how many samples to write.')
+flags.DEFINE_integer('label', -1, '--mode=sample, conditional models: the class to sample (-1: all, balanced).')
 flags.DEFINE_enum('checkpoint', 'latest', ['latest', 'best'], '--mode=evaluate: which checkpoint.')
 flags.mark_flags_as_required(['config', 'workdir'])
 FLAGS = flags.FLAGS
@@ -36,7 +37,7 @@ def _run(mode, config, workdir):
     return train_and_evaluate(config, workdir)
   if mode == 'sample':
     from gan_jax.sampling import sample_to_file
-    return sample_to_file(config, workdir, FLAGS.num_samples)
+    return sample_to_file(config, workdir, FLAGS.num_samples, FLAGS.label)
   if mode == 'evaluate':
     from gan_jax.train.evaluation import evaluate_checkpoint
     return evaluate_checkpoint(config, workdir, FLAGS.checkpoint)

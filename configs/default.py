@@ -67,10 +67,10 @@ def get_config() -> ml_collections.ConfigDict:
 
   # ---------------------------------------------------------------- model
   config.model = model = ml_collections.ConfigDict()
-  model.name = 'dcgan'          # dcgan | mlp (GANs) | vae | vae_mlp (VAEs)
+  model.name = 'dcgan'          # dcgan | mlp | resnet (SNGAN) (GANs) | vae | vae_mlp (VAEs)
   model.latent_dim = 100
-  model.g_width = 64            # DCGAN: channels of G's last hidden layer (doubles each layer towards the input)
-  model.d_width = 64            # DCGAN: channels of D's first layer
+  model.g_width = 64            # DCGAN: channels of G's last hidden layer (doubles each layer towards the input); resnet: see gan_jax/models/resnet.py
+  model.d_width = 64            # DCGAN: channels of D's first layer; resnet: see gan_jax/models/resnet.py
   model.dtype = 'float32'       # compute dtype: float32 | bfloat16 (params stay float32)
   model.pack = 1                # PacGAN: D scores `pack` samples at once
   # MLP models (2D data)
@@ -83,6 +83,11 @@ def get_config() -> ml_collections.ConfigDict:
   model.d_maxout_pieces = 0     # > 1: maxout units with this many pieces in D
   model.activation = 'relu'     # relu | leaky_relu | tanh | elu | gelu | swish
   model.init_std = 0.02         # N(0, init_std) weights (the DCGAN init); 0 = flax defaults (LeCun normal)
+  # Class conditioning (dcgan, resnet) and spectral normalisation of D.
+  model.conditional = 'none'    # none | projection (D: logit + <embed(y), phi(x)>) | acgan (D: + class head); G: class-conditional BN
+  model.num_classes = 0         # classes the conditional models are built for; 0 = the dataset's class count
+  model.fake_labels = 'data'    # labels of fakes in training: data (train split's class frequencies) | uniform
+  model.d_spectral_norm = ml_collections.config_dict.placeholder(bool)   # None: family default (resnet on, dcgan off)
 
   # ---------------------------------------------------------------- loss
   config.loss = loss = ml_collections.ConfigDict()
@@ -90,6 +95,7 @@ def get_config() -> ml_collections.ConfigDict:
   loss.gp_weight = 0.0          # gradient penalty (WGAN-GP); 10 is the usual value with wasserstein
   loss.r1_weight = 0.0          # R1 penalty on real data
   loss.n_critic = 1             # D steps per G step
+  loss.ac_weight = 1.0          # model.conditional=acgan: weight of the class cross-entropy in D's and G's losses
 
   # ---------------------------------------------------------------- optimisers
   config.optim = optim = ml_collections.ConfigDict()

@@ -22,7 +22,8 @@ from gan_jax.errors import ConfigError
 SHAPE_FIELDS = (
     'data.image_size', 'data.channels', 'model.name', 'model.latent_dim', 'model.g_width',
     'model.d_width', 'model.pack', 'model.g_depth', 'model.g_hidden', 'model.g_batch_norm',
-    'model.d_depth', 'model.d_hidden', 'model.d_batch_norm', 'model.d_maxout_pieces',
+    'model.d_depth', 'model.d_hidden', 'model.d_batch_norm', 'model.d_maxout_pieces', 'model.conditional',
+    'model.num_classes', 'model.d_spectral_norm',
 )
 
 

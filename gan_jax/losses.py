@@ -103,11 +103,17 @@ def r1_penalty(d_fn: Callable[[Array], Array], real: Array) -> Array:
   return jnp.mean(_per_logit_grad_norms_sq(d_fn, real.astype(jnp.float32)))
 
 
+def classification_loss(class_logits: Array, labels: Array) -> Array:
+  """AC-GAN's auxiliary loss: mean softmax cross-entropy of class_logits [N, K] against int labels [N]."""
+  log_probs = jax.nn.log_softmax(class_logits.astype(jnp.float32), axis=-1)
+  return -jnp.mean(jnp.take_along_axis(log_probs, labels[:, None].astype(jnp.int32), axis=-1))
+
+
 def validate_loss_config(config: Any) -> None:
   """Raises ConfigError (one line naming the key) for a bad `config.loss` section."""
   loss = config.loss
   LOSSES.get(loss.name)
-  for key in ('gp_weight', 'r1_weight'):
+  for key in ('gp_weight', 'r1_weight', 'ac_weight'):
     value = loss[key]
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float('inf'):
       raise ConfigError(f'loss.{key}={value!r} must be a finite number >= 0 (0 = off)')

@@ -134,3 +134,21 @@ def test_validate_loss_config():
     with pytest.raises(ConfigError) as error:
       validate_loss_config(config)
     assert message in str(error.value) and '\n' not in str(error.value)
+
+
+def test_classification_loss_equals_numpy_cross_entropy():
+  from gan_jax.losses import classification_loss
+  rng = np.random.default_rng(0)
+  logits = rng.normal(size=(7, 4)) * 3
+  labels = rng.integers(0, 4, 7)
+  log_softmax = logits - np.log(np.exp(logits).sum(1, keepdims=True))
+  want = -np.mean(log_softmax[np.arange(7), labels])
+  np.testing.assert_allclose(classification_loss(jnp.asarray(logits, jnp.float32), jnp.asarray(labels)), want,
+                             rtol=1e-5)
+
+
+def test_ac_weight_must_be_non_negative():
+  config = _config()
+  config.loss.ac_weight = -0.5
+  with pytest.raises(ConfigError, match='loss.ac_weight=-0.5'):
+    validate_loss_config(config)

@@ -2,7 +2,7 @@
 
 import math
 import os
-from typing import Optional
+from typing import Optional, Tuple
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -15,7 +15,7 @@ def to_uint8(images: np.ndarray) -> np.ndarray:
 
 def image_grid(images: np.ndarray, padding: int = 2, cols: Optional[int] = None) -> np.ndarray:
   """[N, H, W, C] images in [-1, 1] -> one uint8 [rows*(H+p)+p, cols*(W+p)+p, C] grid, near-square
-  unless `cols` is given."""
+  unless `cols` is given (filled row by row)."""
   n, h, w, c = images.shape
   cols = cols or math.ceil(math.sqrt(n))
   rows = math.ceil(n / cols)
@@ -24,6 +24,15 @@ def image_grid(images: np.ndarray, padding: int = 2, cols: Optional[int] = None)
     top, left = padding + (i // cols) * (h + padding), padding + (i % cols) * (w + padding)
     grid[top:top + h, left:left + w] = image
   return grid
+
+
+def class_row_labels(num_images: int, num_classes: int) -> Tuple[np.ndarray, int]:
+  """(labels int32 [rows * cols], cols) for a grid of about num_images with row r showing class r:
+  rows = min(num_classes, max(1, num_images // 4)) (the first classes when there are too many),
+  cols = max(1, num_images // rows)."""
+  rows = min(num_classes, max(1, num_images // 4))
+  cols = max(1, num_images // rows)
+  return np.repeat(np.arange(rows, dtype=np.int32), cols), cols
 
 
 def scatter_plot(points: np.ndarray, centers: Optional[np.ndarray] = None, size: int = 512) -> np.ndarray:

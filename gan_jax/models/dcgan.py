@@ -17,16 +17,20 @@ Differences from the seed:
   * PacGAN packing (`pack`) and a bfloat16 compute dtype are options; outputs are float32.
   * BatchNorm momentum/epsilon match PyTorch's (0.1 / 1e-5), but running variances are updated with
     the biased batch variance (PyTorch uses the unbiased one); normalisation itself is identical.
+  * Class conditioning (`num_classes > 0`, see conditioning.py): G's BatchNorms become class-conditional;
+    D's phi(x) is its last feature map (flattened), psi the final conv. `spectral_norm` wraps every D
+    layer in spectral normalisation and drops D's BatchNorm, as in Miyato et al.'s SN "standard CNN".
 """
 
 import math
-from typing import Any, Sequence, Tuple
+from typing import Any, Optional, Sequence, Tuple
 
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
 from gan_jax.errors import ConfigError
+from gan_jax.models import conditioning
 from gan_jax.models.checks import require_positive_int
 from gan_jax.models.conv_transpose import ConvTranspose
 from gan_jax.models.initializers import batch_norm_scale_init, kernel_init
@@ -63,10 +67,11 @@ class DCGANGenerator(nn.Module):
   width: int                  # channels of the last hidden layer
   dtype: Any = jnp.float32
   init_std: float = 0.02
+  num_classes: int = 0        # > 0: class-conditional BatchNorm, labels int [B] required
   output_logits: bool = False   # VAE decoders: the pre-tanh output (the likelihood's parameters)
 
   @nn.compact
-  def __call__(self, z: jax.Array, train: bool = False) -> jax.Array:
+  def __call__(self, z: jax.Array, labels: Optional[jax.Array] = None, train: bool = False) -> jax.Array:
     start, doublings = spatial_plan(self.resolution)
     widths = [self.width * 2 ** i for i in reversed(range(doublings))]
     conv_t = lambda features, kernel, stride, padding: ConvTranspose(
@@ -76,44 +81,59 @@ class DCGANGenerator(nn.Module):
     layers = [(widths[0], start, 1, 0)] + [(w, _KERNEL, _STRIDE, _PADDING) for w in widths[1:]]
     for features, kernel, stride, padding in layers:
       x = conv_t(features, kernel, stride, padding)(x)
-      x = nn.relu(_batch_norm(train, self.dtype, self.init_std)(x))
+      norm = conditioning.generator_norm(
+          self.num_classes, lambda: _batch_norm(train, self.dtype, self.init_std), train, self.dtype)
+      x = nn.relu(norm(x, labels))
     x = conv_t(self.channels, _KERNEL, _STRIDE, _PADDING)(x)
     return (x if self.output_logits else jnp.tanh(x)).astype(jnp.float32)
 
 
 class DCGANDiscriminator(nn.Module):
-  """images [B, resolution, resolution, channels] -> logits float32 [B // pack] ([B // pack, outputs]
-  when outputs > 1, e.g. a VAE encoder's posterior mean and log-variance)."""
+  """images [B, resolution, resolution, channels] (+ labels int [B]) -> logits float32 [B // pack], or
+  (logits, class_logits [B, num_classes]) for conditional='acgan' (see conditioning.py);
+  float32 [B, outputs] when outputs > 1 (a VAE encoder's posterior mean and log-variance)."""
   resolution: int
   width: int                  # channels of the first layer
   pack: int = 1
   dtype: Any = jnp.float32
   init_std: float = 0.02
-  outputs: int = 1
+  conditional: str = 'none'   # none | projection | acgan
+  num_classes: int = 0
+  spectral_norm: bool = False
+  outputs: int = 1            # > 1: a VAE encoder, [B, outputs] and no conditioning head
 
   @nn.compact
-  def __call__(self, x: jax.Array, train: bool = False) -> jax.Array:
+  def __call__(self, x: jax.Array, labels: Optional[jax.Array] = None, train: bool = False):
     start, halvings = spatial_plan(self.resolution)
     x = pack_samples(x, self.pack)
-    conv = lambda features, kernel, stride, padding: nn.Conv(
+    conv = lambda features, kernel, stride, padding: conditioning.maybe_spectral_norm(nn.Conv(
         features, (kernel, kernel), stride, padding=[(padding, padding)] * 2, use_bias=False,
-        dtype=self.dtype, kernel_init=kernel_init(self.init_std))
+        dtype=self.dtype, kernel_init=kernel_init(self.init_std)), self.spectral_norm, train)
     for i in range(halvings):
       x = conv(self.width * 2 ** i, _KERNEL, _STRIDE, _PADDING)(x)
-      if i > 0:   # DCGAN: no BatchNorm on the first layer
+      if i > 0 and not self.spectral_norm:   # DCGAN: no BatchNorm on the first layer
         x = _batch_norm(train, self.dtype, self.init_std)(x)
       x = nn.leaky_relu(x, 0.2)
-    x = conv(self.outputs, start, 1, 0)(x)     # start x start -> 1x1 logit map
-    return x.reshape((x.shape[0],) + ((self.outputs,) if self.outputs > 1 else ())).astype(jnp.float32)
+    features = x
+    if self.outputs > 1:   # a VAE encoder: mean and log-variance, no conditioning head
+      return conv(self.outputs, start, 1, 0)(x).reshape(x.shape[0], self.outputs).astype(jnp.float32)
+    x = conv(1, start, 1, 0)(x)     # start x start -> 1x1 logit map
+    return conditioning.discriminator_outputs(
+        x.reshape(x.shape[0]), features, labels, conditional=self.conditional, num_classes=self.num_classes,
+        spectral_norm=self.spectral_norm, update_stats=train, dtype=self.dtype,
+        kernel_init=kernel_init(self.init_std))
 
 
-def build(model_config: Any, example_shape: Sequence[int]) -> Tuple[nn.Module, nn.Module]:
+def build(model_config: Any, example_shape: Sequence[int], num_classes: int = 0,
+          spectral_norm: bool = False) -> Tuple[nn.Module, nn.Module]:
   resolution, _, channels = example_shape
   dtype = COMPUTE_DTYPES[model_config.dtype]
+  conditional = model_config.conditional
+  g_classes = num_classes if conditional != 'none' else 0
   generator = DCGANGenerator(resolution, channels, model_config.g_width, dtype,
-                             model_config.init_std)
+                             model_config.init_std, g_classes)
   discriminator = DCGANDiscriminator(resolution, model_config.d_width, model_config.pack, dtype,
-                                     model_config.init_std)
+                                     model_config.init_std, conditional, g_classes, spectral_norm)
   return generator, discriminator
 
 

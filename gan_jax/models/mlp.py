@@ -7,7 +7,7 @@ G then ends in tanh), which is handy for tiny smoke tests.
 """
 
 import math
-from typing import Any, Sequence, Tuple
+from typing import Any, Optional, Sequence, Tuple
 
 import flax.linen as nn
 import jax
@@ -38,7 +38,8 @@ class MLPGenerator(nn.Module):
   init_std: float = 0.02
 
   @nn.compact
-  def __call__(self, z: jax.Array, train: bool = False) -> jax.Array:
+  def __call__(self, z: jax.Array, labels: Optional[jax.Array] = None, train: bool = False) -> jax.Array:
+    del labels   # unconditional (model validation rejects model.conditional for mlp)
     x = z
     for _ in range(self.depth):
       # A bias before BatchNorm is cancelled by its mean subtraction.
@@ -67,7 +68,8 @@ class MLPDiscriminator(nn.Module):
   init_std: float = 0.02
 
   @nn.compact
-  def __call__(self, x: jax.Array, train: bool = False) -> jax.Array:
+  def __call__(self, x: jax.Array, labels: Optional[jax.Array] = None, train: bool = False) -> jax.Array:
+    del labels
     x = pack_samples(x, self.pack)
     x = x.reshape(x.shape[0], -1)
     use_maxout = self.maxout_pieces > 1
@@ -86,7 +88,9 @@ class MLPDiscriminator(nn.Module):
     return x.reshape(x.shape[0]).astype(jnp.float32)
 
 
-def build(model_config: Any, example_shape: Sequence[int]) -> Tuple[nn.Module, nn.Module]:
+def build(model_config: Any, example_shape: Sequence[int], num_classes: int = 0,
+          spectral_norm: bool = False) -> Tuple[nn.Module, nn.Module]:
+  del num_classes, spectral_norm   # not supported: validation rejects them
   dtype = COMPUTE_DTYPES[model_config.dtype]
   m = model_config
   generator = MLPGenerator(tuple(example_shape), m.g_depth, m.g_hidden, m.g_batch_norm,

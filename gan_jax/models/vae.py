@@ -129,9 +129,10 @@ def build_vae(model_config: Any, example_shape: Sequence[int], num_classes: int 
   return VAE(encoder, decoder, model_config.latent_dim, num_classes, learned, int(example_shape[-1]))
 
 
-def build(model_config: Any, example_shape: Sequence[int]):
-  """models.MODELS entry: (decoder, encoder), i.e. the (generator, discriminator) slots. Training uses
-  the whole VAE through gan_jax.train.families.vae instead."""
+def build(model_config: Any, example_shape: Sequence[int], num_classes: int = 0, spectral_norm: bool = False):
+  """models.MODELS entry: (decoder, encoder), i.e. the (generator, discriminator) slots, unconditional.
+  Training uses the whole VAE (`build_vae`) through gan_jax.train.families.vae instead."""
+  del num_classes, spectral_norm
   return _conv_parts(model_config, example_shape)[::-1] if model_config.name == 'vae' else \
       _mlp_parts(model_config, example_shape)[::-1]
 

@@ -47,27 +47,17 @@ def _plain(value):
 def evaluate_checkpoint(config: ml_collections.ConfigDict, workdir: str, which: str = 'latest') -> Dict:
   """--mode=evaluate: restores the latest (which='latest') or best ('best') checkpoint and evaluates the
   EMA generator on the 'test' split. Returns the Evaluator's results."""
-  from gan_jax import checkpointing  # pylint: disable=g-import-not-at-top
   from gan_jax.data import prepare_dataset  # pylint: disable=g-import-not-at-top
-  from gan_jax.sampling import Sampler  # pylint: disable=g-import-not-at-top
-  from gan_jax.train import setup as setup_lib  # pylint: disable=g-import-not-at-top
+  from gan_jax.sampling import load_sampler  # pylint: disable=g-import-not-at-top
 
   if which not in ('latest', 'best'):
     raise ConfigError(f'--checkpoint={which!r} is not allowed; allowed: best, latest')
-  best = which == 'best'
-  store = checkpointing.CheckpointStore(setup_lib.checkpoint_dir(workdir, best), 1 if best else config.checkpoint.keep)
-  step = store.latest_step()
-  if step is None:
-    raise ConfigError(f'--workdir={workdir} has no {which} checkpoint in {store.directory}')
   ds = prepare_dataset(config, workdir, process_index=jax.process_index(),
                        process_count=jax.process_count())
-  setup = setup_lib.build_setup(config, ds.example_shape)
-  state, _ = setup_lib.restore_state(setup, store, step)
   evaluator = load_evaluator(config, ds, workdir)
   if evaluator is None:
     raise ConfigError('eval.metrics is empty (or gan_jax.metrics is missing): nothing to evaluate')
-  sampler = Sampler(setup.generator, config.model.latent_dim, setup.mesh, config.eval.batch_size)
-  results = evaluator.evaluate(sampler.sample_fn(state), 'test', step)
+  sample_fn, step, _ = load_sampler(config, workdir, which)
+  results = evaluator.evaluate(sample_fn, 'test', step)
   report(results, 'test', step)
-  store.close()
   return results

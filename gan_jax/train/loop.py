@@ -22,7 +22,7 @@ from gan_jax.data import prepare_dataset
 from gan_jax.errors import NonFiniteLossError
 from gan_jax.logs import pictures
 from gan_jax.logs.writers import RunLogger, trim_jsonl
-from gan_jax.sampling import Sampler
+from gan_jax.sampling import Sampler, class_rows_picture
 from gan_jax.train import evaluation
 from gan_jax.train import setup as setup_lib
 from gan_jax.train.state import TrainState
@@ -65,7 +65,8 @@ class _Run:
     self.mesh = parallel.make_data_mesh()
     parallel.check_global_batch(config.train.batch_size, config.model.pack)
     self.ds = _prepare_dataset_once(config, self.workdir)
-    self.setup = setup_lib.build_setup(config, self.ds.example_shape, self.mesh)
+    num_classes, fake_label_probs = setup_lib.class_info(config, self.ds)   # ConfigError before compiling
+    self.setup = setup_lib.build_setup(config, self.ds.example_shape, self.mesh, num_classes, fake_label_probs)
     self.store = checkpointing.CheckpointStore(setup_lib.checkpoint_dir(self.workdir), config.checkpoint.keep)
     self.best_store = None
     self.best = math.inf
@@ -75,7 +76,8 @@ class _Run:
     """Logger, sampler and evaluator (which may train its classifier): after the resume check passed."""
     config = self.config
     self.logger = RunLogger(self.workdir, config.train.steps, self.writer)
-    self.sampler = Sampler(self.setup.generator, config.model.latent_dim, self.mesh, config.eval.batch_size)
+    self.sampler = Sampler(self.setup.generator, config.model.latent_dim, self.mesh, config.eval.batch_size,
+                           self.setup.num_classes)
     self.evaluator = evaluation.load_evaluator(config, self.ds, self.workdir)
     if self.evaluator is not None and config.eval.every_steps > 0 and config.eval.best_metric:
       self.best_store = checkpointing.CheckpointStore(setup_lib.checkpoint_dir(self.workdir, best=True), 1)
@@ -110,8 +112,11 @@ class _Run:
 
   def samples_png(self, state: TrainState, step: int, path: str) -> None:
     num = self.config.train.num_sample_images
-    samples = self.sampler.sample_fn(state)(num, self.config.seed)  # the fixed latent: same seed each time
-    picture = pictures.samples_picture(samples, self.ds.mode_centers)
+    sample_fn = self.sampler.sample_fn(state)   # the fixed latent: same seed each time
+    if self.setup.num_classes:   # one class per row
+      picture = class_rows_picture(sample_fn, num, self.setup.num_classes, self.config.seed)
+    else:
+      picture = pictures.samples_picture(sample_fn(num, self.config.seed), self.ds.mode_centers)
     if self.writer:
       pictures.save_png(path, picture)
       self.logger.picture(step, 'samples', picture)
@@ -160,7 +165,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
   start = int(jax.device_get(state.step))
   rng = setup_lib.replicated_rng(state, run.mesh)
   step_fn = setup_lib.make_train_step(run.setup)
-  batches = (parallel.to_global_batch({'image': b['image']}, run.mesh)
+  keys = ('image', 'label') if run.ds.num_classes else ('image',)
+  batches = (parallel.to_global_batch({k: b[k] for k in keys}, run.mesh)
              for b in run.ds.train_iterator(train.batch_size, start_step=start))
   if start < train.steps:
     first_batch = next(batches)

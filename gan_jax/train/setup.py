@@ -12,7 +12,7 @@ from jax.sharding import Mesh
 
 from gan_jax import checkpointing, parallel
 from gan_jax.losses import LOSSES, gradient_penalty, r1_penalty
-from gan_jax.models import build_models
+from gan_jax.models import build_models, resolve_num_classes
 from gan_jax.train.optimizers import make_gan_optimizers
 from gan_jax.train.state import TrainState, abstract_state, init_train_state
 from gan_jax.train.step import train_step
@@ -32,19 +32,44 @@ class GanSetup(NamedTuple):
   d_tx: Any
   d_schedule: Callable
   init_fn: Callable[[], TrainState]
+  num_classes: int = 0                            # resolved class count; 0 = unconditional
+  fake_label_probs: Optional[np.ndarray] = None   # float64 [num_classes]: labels of fakes in training
+
+
+def class_info(config: ml_collections.ConfigDict, ds) -> Tuple[int, Optional[np.ndarray]]:
+  """(resolved num_classes, fake-label probabilities) for a prepared dataset; (0, None) if unconditional.
+
+  model.fake_labels='data': the train split's class frequencies (data_report.json's class_counts['train'],
+  i.e. before any data.rebalance); 'uniform': 1 / num_classes each. ConfigError for a conditional model on
+  unlabelled data (raised before anything compiles).
+  """
+  num_classes = resolve_num_classes(config.model, ds.num_classes)
+  if not num_classes:
+    return 0, None
+  if config.model.fake_labels == 'uniform':
+    return num_classes, np.full(num_classes, 1.0 / num_classes)
+  counts = np.zeros(num_classes, np.float64)
+  for label, count in ds.report['class_counts']['train'].items():
+    counts[int(label)] = count
+  return num_classes, counts / counts.sum()
 
 
 def build_setup(config: ml_collections.ConfigDict, example_shape: Sequence[int],
-                mesh: Optional[Mesh] = None) -> GanSetup:
+                mesh: Optional[Mesh] = None, num_classes: int = 0,
+                fake_label_probs: Optional[np.ndarray] = None) -> GanSetup:
+  """num_classes / fake_label_probs: from `class_info` (training) or a checkpoint's meta (sampling)."""
   mesh = mesh if mesh is not None else parallel.make_data_mesh()
   example_shape = tuple(int(d) for d in example_shape)
-  generator, discriminator = build_models(config.model, example_shape)
+  num_classes = int(num_classes) if config.model.conditional != 'none' else 0
+  generator, discriminator = build_models(config.model, example_shape, num_classes)
   g_tx, g_schedule, d_tx, d_schedule = make_gan_optimizers(config)
   init_fn = functools.partial(
       init_train_state, config.seed, generator=generator, discriminator=discriminator, g_tx=g_tx,
-      d_tx=d_tx, latent_dim=config.model.latent_dim, example_shape=example_shape, pack=config.model.pack)
+      d_tx=d_tx, latent_dim=config.model.latent_dim, example_shape=example_shape, pack=config.model.pack,
+      num_classes=num_classes)
+  probs = None if fake_label_probs is None else np.asarray(fake_label_probs, np.float64)
   return GanSetup(config, example_shape, mesh, generator, discriminator, g_tx, g_schedule, d_tx, d_schedule,
-                  init_fn)
+                  init_fn, num_classes, probs)
 
 
 def bind_train_step(setup: GanSetup) -> Callable:
@@ -57,12 +82,14 @@ def bind_train_step(setup: GanSetup) -> Callable:
       d_schedule=setup.d_schedule, latent_dim=config.model.latent_dim, n_critic=config.loss.n_critic,
       gp_weight=config.loss.gp_weight, r1_weight=config.loss.r1_weight, ema_decay=config.ema.decay,
       gradient_penalty=gradient_penalty, r1_penalty=r1_penalty,
-      report_probabilities=config.loss.name in PROBABILITY_LOSSES)
+      report_probabilities=config.loss.name in PROBABILITY_LOSSES, num_classes=setup.num_classes,
+      fake_label_probs=setup.fake_label_probs, ac_weight=config.loss.ac_weight)
 
 
 def make_train_step(setup: GanSetup) -> Callable:
   """jit(train_step) with the config bound: batch sharded on 'data', state and rng replicated, the
-  incoming state donated. Call as step_fn(state, {'image': global array}, rng) -> (state, metrics)."""
+  incoming state donated. Call as step_fn(state, {'image': ..., 'label': ...} global arrays, rng)
+  -> (state, metrics); 'label' is needed by conditional models only."""
   step = bind_train_step(setup)
   replicated = parallel.replicated(setup.mesh)
   return jax.jit(step, donate_argnums=0,
@@ -72,9 +99,10 @@ def make_train_step(setup: GanSetup) -> Callable:
 
 def checkpoint_meta(setup: GanSetup, step: int, data_kind: str, extra: Optional[Dict] = None) -> Dict:
   fields = checkpointing.shape_fields(setup.config)
+  probs = None if setup.fake_label_probs is None else [float(p) for p in setup.fake_label_probs]
   return {'step': step, 'data_position': step, 'example_shape': list(setup.example_shape),
           'data_kind': data_kind, 'shape_fields': fields, 'shape_fields_hash': checkpointing.fields_hash(fields),
-          **(extra or {})}
+          'num_classes': setup.num_classes, 'fake_label_probs': probs, **(extra or {})}
 
 
 def fresh_state(setup: GanSetup) -> TrainState:

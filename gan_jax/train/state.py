@@ -29,17 +29,19 @@ class TrainState:
 
 def init_train_state(seed: int, *, generator, discriminator, g_tx: optax.GradientTransformation,
                      d_tx: optax.GradientTransformation, latent_dim: int, example_shape: Sequence[int],
-                     pack: int) -> TrainState:
+                     pack: int, num_classes: int = 0) -> TrainState:
   """Initialises G and D from `seed` (pure: trace it under jax.jit with replicated out_shardings).
 
-  The init batch has `pack` examples, the smallest batch D accepts.
+  The init batch has `pack` examples, the smallest batch D accepts; conditional models (num_classes > 0)
+  are initialised with labels. d_batch_stats holds D's BatchNorm statistics and spectral-norm vectors.
   """
   rng = jax.random.PRNGKey(seed)
   g_key, d_key, run_key = jax.random.split(rng, 3)
   z = jnp.zeros((pack, latent_dim), jnp.float32)
   x = jnp.zeros((pack, *example_shape), jnp.float32)
-  g_vars = generator.init({'params': g_key}, z, train=False)
-  d_vars = discriminator.init({'params': d_key}, x, train=False)
+  labels = jnp.zeros((pack,), jnp.int32) if num_classes else None
+  g_vars = generator.init({'params': g_key}, z, labels, train=False)
+  d_vars = discriminator.init({'params': d_key}, x, labels, train=False)
   g_params, d_params = g_vars['params'], d_vars['params']
   return TrainState(
       step=jnp.zeros((), jnp.int32),

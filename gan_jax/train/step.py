@@ -5,6 +5,12 @@ G's forward pass for the last D update is shared with the G update: the fakes co
 D is updated on stop_gradient(fakes), the G loss is evaluated through the *updated* D on those same fakes,
 and its gradient w.r.t. the fakes is pulled back through G's vjp. So G runs forward once per D update and
 backward once.
+
+Every D evaluation goes through `_discriminate` (the one place to transform D's inputs, e.g. augmentation).
+Conditional models (num_classes > 0) get the real labels from batch['label'] and draw fake labels from
+`fake_label_probs` (fresh for every D update; the G update reuses the last D update's fakes and labels).
+AC-GAN (D returns class logits): ac_weight * [CE(real classes, real labels) + CE(fake classes, fake labels)]
+joins D's loss and ac_weight * CE(fake classes, fake labels) joins G's (Odena et al. 2017).
 """
 
 import functools
@@ -12,32 +18,46 @@ from typing import Callable, Dict, Optional, Tuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
+from gan_jax.losses import classification_loss
+from gan_jax.models.conditioning import split_d_output
 from gan_jax.train.ema import ema_update
 from gan_jax.train.state import TrainState
 
 Metrics = Dict[str, jax.Array]
 
 
-def _apply_collecting_stats(module, params, batch_stats, x):
-  """module.apply in train mode -> (output, new batch_stats) (empty dict for modules without BatchNorm)."""
-  out, updates = module.apply({'params': params, 'batch_stats': batch_stats}, x, train=True,
+def _apply_collecting_stats(module, params, batch_stats, x, labels=None):
+  """module.apply in train mode -> (output, new batch_stats) (empty dict for modules without BatchNorm/SN)."""
+  out, updates = module.apply({'params': params, 'batch_stats': batch_stats}, x, labels, train=True,
                               mutable=['batch_stats'])
   return out, updates.get('batch_stats', {})
 
 
-def _d_objective(d_params, d_stats, real, fakes, rng, *, discriminator, loss, gp_weight, r1_weight,
-                 gradient_penalty, r1_penalty):
+def _discriminate(discriminator, d_params, d_stats, x, labels):
+  """D in train mode on x (labels int [B] or None) -> (logits, class_logits or None, new d_stats)."""
+  out, d_stats = _apply_collecting_stats(discriminator, d_params, d_stats, x, labels)
+  logits, class_logits = split_d_output(out)
+  return logits, class_logits, d_stats
+
+
+def _d_objective(d_params, d_stats, real, real_labels, fakes, fake_labels, rng, *, discriminator, loss,
+                 gp_weight, r1_weight, ac_weight, gradient_penalty, r1_penalty):
   """D's loss on one real batch and one (gradient-stopped) fake batch -> (total, (aux, new d_stats))."""
   # Real and fake batches go through D separately, as in DCGAN, so BatchNorm normalises each on its own.
-  real_logits, d_stats = _apply_collecting_stats(discriminator, d_params, d_stats, real)
-  fake_logits, d_stats = _apply_collecting_stats(discriminator, d_params, d_stats, fakes)
+  real_logits, real_classes, d_stats = _discriminate(discriminator, d_params, d_stats, real, real_labels)
+  fake_logits, fake_classes, d_stats = _discriminate(discriminator, d_params, d_stats, fakes, fake_labels)
   adversarial = loss.d_loss(real_logits, fake_logits)
   total = adversarial
   aux = {'d_loss_adv': adversarial, 'real_logits': real_logits, 'fake_logits': fake_logits}
+  if real_classes is not None:
+    aux['d_ac_loss'] = (classification_loss(real_classes, real_labels)
+                        + classification_loss(fake_classes, fake_labels))
+    total = total + ac_weight * aux['d_ac_loss']
   # Penalties read D with the batch statistics of this pass and do not update them again.
-  d_fn = lambda x: _apply_collecting_stats(discriminator, d_params, d_stats, x)[0]
+  d_fn = lambda x: _discriminate(discriminator, d_params, d_stats, x, real_labels)[0]
   if gp_weight > 0:
     aux['gradient_penalty'] = gradient_penalty(d_fn, real, fakes, rng)
     total = total + gp_weight * aux['gradient_penalty']
@@ -57,23 +77,32 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array, *
                g_schedule: Callable, d_schedule: Callable, latent_dim: int, n_critic: int = 1,
                gp_weight: float = 0.0, r1_weight: float = 0.0, ema_decay: float = 0.0,
                gradient_penalty: Optional[Callable] = None, r1_penalty: Optional[Callable] = None,
-               report_probabilities: bool = False) -> Tuple[TrainState, Metrics]:
+               report_probabilities: bool = False, num_classes: int = 0,
+               fake_label_probs: Optional[np.ndarray] = None, ac_weight: float = 0.0
+               ) -> Tuple[TrainState, Metrics]:
   """n_critic D updates then one G update.
 
   batch['image']: float32 [B, *example_shape] real examples (the same real batch for every D update,
-  fresh latents each time). rng: the run's base key; this step uses fold_in(rng, state.step).
+  fresh latents each time); batch['label']: int32 [B], read when num_classes > 0 (conditional models),
+  whose fake labels are drawn from fake_label_probs (float [num_classes]; None = uniform).
+  rng: the run's base key; this step uses fold_in(rng, state.step).
   Returns the new state (step + 1) and scalar metrics: d_loss (total, with penalties), d_loss_adv,
   g_loss, d_real_logit / d_fake_logit (mean raw D logits on the real and fake batch of the last D
   update), g_fake_logit (mean logit of the updated D on the fakes used for the G update), the same three
   as *_prob = mean sigmoid(logit) when `report_probabilities` (BCE-type losses), g_grad_norm,
-  d_grad_norm (global norms before clipping, last D update), g_lr, d_lr, and any penalties.
+  d_grad_norm (global norms before clipping, last D update), g_lr, d_lr, any penalties, and for AC-GAN
+  d_ac_loss / g_ac_loss (the unweighted class cross-entropies).
   """
   real = batch['image']
   batch_size = real.shape[0]
+  real_labels = batch['label'].astype(jnp.int32) if num_classes else None
+  if num_classes:
+    probs = np.full(num_classes, 1.0 / num_classes) if fake_label_probs is None else np.asarray(fake_label_probs)
+    label_log_probs = jnp.log(jnp.asarray(probs, jnp.float32))
   keys = step_keys(rng, state.step, n_critic)
   d_objective = functools.partial(
       _d_objective, discriminator=discriminator, loss=loss, gp_weight=gp_weight, r1_weight=r1_weight,
-      gradient_penalty=gradient_penalty, r1_penalty=r1_penalty)
+      ac_weight=ac_weight, gradient_penalty=gradient_penalty, r1_penalty=r1_penalty)
   d_grad_fn = jax.value_and_grad(d_objective, has_aux=True)
 
   g_params, g_stats = state.g_params, state.g_batch_stats
@@ -81,21 +110,30 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array, *
   d_lr = d_schedule(state.step * n_critic)
   for i in range(n_critic):
     z = jax.random.normal(keys[2 * i], (batch_size, latent_dim), jnp.float32)
+    label_key = jax.random.fold_in(keys[2 * i], 1)   # a separate stream: unconditional latents unchanged
+    fake_labels = (jax.random.categorical(label_key, label_log_probs, shape=(batch_size,))
+                   if num_classes else None)
     if i < n_critic - 1:
-      fakes, g_stats = _apply_collecting_stats(generator, g_params, g_stats, z)
+      fakes, g_stats = _apply_collecting_stats(generator, g_params, g_stats, z, fake_labels)
     else:  # The last D update shares G's forward pass with the G update.
       fakes, g_vjp, g_stats = jax.vjp(
-          lambda p: _apply_collecting_stats(generator, p, g_stats, z), g_params, has_aux=True)
+          lambda p: _apply_collecting_stats(generator, p, g_stats, z, fake_labels), g_params, has_aux=True)
     (d_total, (d_aux, d_stats)), d_grads = d_grad_fn(
-        d_params, d_stats, real, jax.lax.stop_gradient(fakes), keys[2 * i + 1])
+        d_params, d_stats, real, real_labels, jax.lax.stop_gradient(fakes), fake_labels, keys[2 * i + 1])
     d_updates, d_opt_state = d_tx.update(d_grads, d_opt_state, d_params)
     d_params = optax.apply_updates(d_params, d_updates)
 
   def g_objective(fake_images):
-    logits, new_d_stats = _apply_collecting_stats(discriminator, d_params, d_stats, fake_images)
-    return loss.g_loss(logits), (logits, new_d_stats)
+    logits, classes, new_d_stats = _discriminate(discriminator, d_params, d_stats, fake_images, fake_labels)
+    g_aux = {'logits': logits}
+    total = loss.g_loss(logits)
+    if classes is not None:
+      g_aux['g_ac_loss'] = classification_loss(classes, fake_labels)
+      total = total + ac_weight * g_aux['g_ac_loss']
+    return total, (g_aux, new_d_stats)
 
-  (g_loss, (g_fake_logits, d_stats)), fake_cotangent = jax.value_and_grad(g_objective, has_aux=True)(fakes)
+  (g_loss, (g_aux, d_stats)), fake_cotangent = jax.value_and_grad(g_objective, has_aux=True)(fakes)
+  g_fake_logits = g_aux['logits']
   (g_grads,) = g_vjp(fake_cotangent)
   g_updates, g_opt_state = g_tx.update(g_grads, state.g_opt_state, g_params)
   new_g_params = optax.apply_updates(g_params, g_updates)
@@ -109,7 +147,9 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array, *
       'g_grad_norm': optax.tree.norm(g_grads), 'd_grad_norm': optax.tree.norm(d_grads),
       'g_lr': g_schedule(state.step), 'd_lr': d_lr,
   }
-  metrics.update({name: d_aux[name] for name in ('gradient_penalty', 'r1_penalty') if name in d_aux})
+  metrics.update({name: d_aux[name] for name in ('gradient_penalty', 'r1_penalty', 'd_ac_loss') if name in d_aux})
+  if 'g_ac_loss' in g_aux:
+    metrics['g_ac_loss'] = g_aux['g_ac_loss']
   for name, logits in (('d_real', d_aux['real_logits']), ('d_fake', d_aux['fake_logits']),
                        ('g_fake', g_fake_logits)):
     metrics[f'{name}_logit'] = jnp.mean(logits)

@@ -113,8 +113,9 @@ def reference_manifold(real, fake, k):
   d_fr = dist(fake, real)
   precision = np.mean([(d_fr[j] <= real_radii).any() for j in range(len(fake))])
   recall = np.mean([(d_fr[:, i] <= fake_radii).any() for i in range(len(real))])
-  density = np.mean([(d_fr[j] <= real_radii).sum() for j in range(len(fake))]) / k
-  coverage = np.mean([d_fr[:, i].min() <= real_radii[i] for i in range(len(real))])
+  # density / coverage: strict, as Naeem et al.'s prdc; precision / recall: <=, as Kynkaanniemi et al.
+  density = np.mean([(d_fr[j] < real_radii).sum() for j in range(len(fake))]) / k
+  coverage = np.mean([d_fr[:, i].min() < real_radii[i] for i in range(len(real))])
   return precision, recall, density, coverage
 
 
@@ -134,3 +135,16 @@ def test_precision_recall_directions():
   fake = core + 0.01 * rng.randn(*core.shape)
   precision, recall = precision_recall(real, fake, k=3)
   assert precision > 0.9 and recall < 0.3
+
+
+@pytest.mark.parametrize('duplicates', [False, True])
+def test_density_coverage_equal_prdc_including_ties(features, duplicates):
+  prdc = pytest.importorskip('prdc')
+  real, fake = (f.astype(np.float64) for f in features)
+  if duplicates:   # exact ties: repeated points sit on each other's k-NN ball edges
+    real = np.concatenate([real[:60], real[:40]])
+  want = prdc.compute_prdc(real, real, nearest_k=5)
+  assert density_coverage(real, real, k=5) == (want['density'], want['coverage'])
+  assert density_coverage(real, real, k=5) == (1.0, 1.0) or duplicates
+  want = prdc.compute_prdc(real, fake, nearest_k=5)
+  assert density_coverage(real, fake, k=5) == (want['density'], want['coverage'])

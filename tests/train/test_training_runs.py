@@ -1,5 +1,7 @@
 """Whole runs through launch.py in subprocesses, compared with the shared reference run (`tiny_run`):
-device-count and process-count invariance, bitwise resume after a stop and after SIGKILL."""
+device-count and process-count invariance, bitwise resume after a stop and after SIGKILL. The device-count
+and SIGKILL tests also run a class-conditional (projection) ResNet with spectral norm, whose power-iteration
+vectors are part of the compared state."""
 
 import json
 import os
@@ -10,10 +12,34 @@ import time
 
 import jax
 import numpy as np
+import pytest
 
 from run_helpers import TINY_RUN_CONFIG, TINY_RUN_FLAGS, launch_command, read_checkpoint, subprocess_env
 
 FIRST_3_STEPS = (*TINY_RUN_FLAGS, '--config.train.steps=3')   # later flags win; constant lr: same 3 steps
+# case -> (config file, flags of the full run). Both cases log and checkpoint on TINY_RUN_FLAGS' schedule.
+CASES = {
+    'dcgan': (TINY_RUN_CONFIG, TINY_RUN_FLAGS),
+    'conditional_resnet_sn': ('cgan_digits.py:tiny', (*TINY_RUN_FLAGS, '--config.model.name=resnet')),
+}
+
+
+@pytest.fixture(scope='module')
+def _resnet_run(tmp_path_factory, data_dir):
+  config_file, flags = CASES['conditional_resnet_sn']
+  workdir = tmp_path_factory.mktemp('cond_resnet_run')
+  result = subprocess.run(launch_command(config_file, workdir, *flags, f'--config.data.data_dir={data_dir}'),
+                          env=subprocess_env(), capture_output=True, text=True, timeout=600)
+  assert result.returncode == 0, result.stderr[-3000:]
+  return workdir
+
+
+@pytest.fixture(params=sorted(CASES))
+def case(request):
+  """(config file, full-run flags, reference workdir) of each case."""
+  config_file, flags = CASES[request.param]
+  reference = request.getfixturevalue('tiny_run' if request.param == 'dcgan' else '_resnet_run')
+  return config_file, flags, reference
 
 
 def _losses(workdir, steps=None):
@@ -36,11 +62,12 @@ def _ok(result):
   return result
 
 
-def test_eight_devices_match_one_device(tiny_run, run_launch, tmp_path):
-  _ok(run_launch(TINY_RUN_CONFIG, tmp_path, *FIRST_3_STEPS,
+def test_eight_devices_match_one_device(case, run_launch, tmp_path):
+  config_file, flags, reference = case
+  _ok(run_launch(config_file, tmp_path, *flags, '--config.train.steps=3',
                  env=subprocess_env(XLA_FLAGS='--xla_force_host_platform_device_count=8')))
-  np.testing.assert_allclose(_losses(tmp_path), _losses(tiny_run, 3), atol=1e-4)
-  _assert_states_close(read_checkpoint(tmp_path, 3), read_checkpoint(tiny_run, 3), atol=1e-4)
+  np.testing.assert_allclose(_losses(tmp_path), _losses(reference, 3), atol=1e-4)
+  _assert_states_close(read_checkpoint(tmp_path, 3), read_checkpoint(reference, 3), atol=1e-4)
 
 
 def test_two_processes_match_one_process(tiny_run, data_dir, tmp_path):
@@ -58,13 +85,13 @@ def test_two_processes_match_one_process(tiny_run, data_dir, tmp_path):
   _assert_states_close(read_checkpoint(tmp_path, 3), read_checkpoint(tiny_run, 3), atol=1e-4)
 
 
-def test_stop_then_sigkill_then_rerun_is_bitwise_identical(tiny_run, run_launch, data_dir, tmp_path):
+def test_stop_then_sigkill_then_rerun_is_bitwise_identical(case, run_launch, data_dir, tmp_path):
+  config_file, flags, reference = case
   # 1. A run stopped at step 3 (its last step), continued by the full command...
-  _ok(run_launch(TINY_RUN_CONFIG, tmp_path, *FIRST_3_STEPS))
+  _ok(run_launch(config_file, tmp_path, *flags, '--config.train.steps=3'))
   # 2. ...which is killed with SIGKILL after its checkpoint at step 6, before the one at 9 (the sample
   #    grid at step 7 compiles the sampler, which keeps that window open for a second or more)...
-  proc = subprocess.Popen(launch_command(TINY_RUN_CONFIG, tmp_path, *TINY_RUN_FLAGS,
-                                         f'--config.data.data_dir={data_dir}'),
+  proc = subprocess.Popen(launch_command(config_file, tmp_path, *flags, f'--config.data.data_dir={data_dir}'),
                           env=subprocess_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
   deadline = time.time() + 300
   while not (tmp_path / 'checkpoints' / '6').exists() and proc.poll() is None and time.time() < deadline:
@@ -74,9 +101,11 @@ def test_stop_then_sigkill_then_rerun_is_bitwise_identical(tiny_run, run_launch,
   assert proc.returncode == -signal.SIGKILL, 'the run ended before it could be killed'
   assert not (tmp_path / 'checkpoints' / '9').exists(), 'killed too late to test a resume'
   # 3. ...and run again: it resumes from step 6 and ends where the uninterrupted run ended, bit for bit.
-  rerun = _ok(run_launch(TINY_RUN_CONFIG, tmp_path, *TINY_RUN_FLAGS))
+  rerun = _ok(run_launch(config_file, tmp_path, *flags))
   assert f'resuming from {tmp_path / "checkpoints"}/6' in rerun.stdout
   final = read_checkpoint(tmp_path, 9)
   assert int(final['step']) == 9
-  _assert_states_identical(final, read_checkpoint(tiny_run, 9))   # params, EMA, optimisers, rng, step
-  assert _losses(tmp_path) == _losses(tiny_run)   # each step logged once, with the same values
+  if config_file != TINY_RUN_CONFIG:   # the spectral-norm vectors are part of the state
+    assert any('/u' in jax.tree_util.keystr(p) for p, _ in jax.tree_util.tree_flatten_with_path(final)[0])
+  _assert_states_identical(final, read_checkpoint(reference, 9))   # params, EMA, optimisers, rng, step, SN u
+  assert _losses(tmp_path) == _losses(reference)   # each step logged once, with the same values

@@ -1,0 +1,16 @@
+"""AC-GAN on digits (Odena et al. 2017): class-conditional BatchNorm in G, an auxiliary classifier head on
+D, loss.ac_weight = 1 on the class cross-entropy of reals (D) and of the requested fake labels (D and G).
+  python launch.py --config configs/acgan_digits.py --workdir runs/acgan_digits
+  python launch.py --config configs/acgan_digits.py:small --workdir /tmp/acgan_small   # smoke test (:tiny = tests)
+"""
+
+from configs import cgan_digits
+from configs.shrink import apply_switch
+
+
+def get_config(arg: str = ''):
+  config = cgan_digits.get_config()
+  config.model.conditional = 'acgan'
+  config.loss.name = 'non_saturating'
+  config.loss.ac_weight = 1.0
+  return apply_switch(config, arg)

@@ -1,0 +1,88 @@
+"""Class conditioning and spectral normalisation, shared by the image model families.
+
+  G: `ConditionalBatchNorm` (de Vries et al. 2017; Miyato & Koyama 2018): BatchNorm without its own affine,
+     then a per-class gain and bias looked up from embeddings (gain initialised at 1, bias at 0).
+  D: `discriminator_outputs` turns D's features phi(x) and its unconditional logit psi(phi(x)) into the
+     model's output for `model.conditional`:
+       none        logits                                                        float32 [B]
+       projection  logits + <embed(y), phi(x)>  (Miyato & Koyama 2018)          float32 [B]
+       acgan       (logits, class_logits [B, num_classes])  (Odena et al. 2017)
+  `maybe_spectral_norm(layer, enabled, update_stats)` wraps a layer in flax.linen.SpectralNorm, whose
+  power-iteration vectors live in the 'batch_stats' collection and are updated when update_stats (train).
+"""
+
+from typing import Any, Callable, Optional, Union
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+CONDITIONINGS = ('none', 'projection', 'acgan')
+FAKE_LABELS = ('data', 'uniform')
+
+DOutput = Union[jax.Array, tuple]
+
+
+def maybe_spectral_norm(layer: nn.Module, enabled: bool, update_stats: bool) -> Callable:
+  """layer itself, or layer under spectral normalisation (one power iteration per call, as in SNGAN)."""
+  if not enabled:
+    return layer
+  normalised = nn.SpectralNorm(layer, n_steps=1, epsilon=1e-12)
+  return lambda *args: normalised(*args, update_stats=update_stats)
+
+
+class ConditionalBatchNorm(nn.Module):
+  """x [B, ..., C], labels int [B] -> BN(x) * gain[labels] + bias[labels] (statistics shared by all classes)."""
+  num_classes: int
+  momentum: float = 0.9
+  epsilon: float = 1e-5
+  dtype: Any = jnp.float32
+
+  @nn.compact
+  def __call__(self, x: jax.Array, labels: jax.Array, train: bool = False) -> jax.Array:
+    x = nn.BatchNorm(use_running_average=not train, momentum=self.momentum, epsilon=self.epsilon,
+                     use_scale=False, use_bias=False, dtype=self.dtype)(x)
+    features = x.shape[-1]
+    gain = nn.Embed(self.num_classes, features, embedding_init=nn.initializers.ones, name='gain')(labels)
+    bias = nn.Embed(self.num_classes, features, embedding_init=nn.initializers.zeros, name='bias')(labels)
+    broadcast = (x.shape[0],) + (1,) * (x.ndim - 2) + (features,)
+    return x * gain.reshape(broadcast).astype(x.dtype) + bias.reshape(broadcast).astype(x.dtype)
+
+
+def generator_norm(num_classes: int, plain: Callable[[], nn.Module], train: bool,
+                   dtype: Any) -> Callable[[jax.Array, Optional[jax.Array]], jax.Array]:
+  """norm(x, labels): `plain()` BatchNorm for unconditional G (num_classes == 0), else ConditionalBatchNorm."""
+  if num_classes == 0:
+    layer = plain()
+    return lambda x, labels: layer(x)
+  layer = ConditionalBatchNorm(num_classes, dtype=dtype)
+  return lambda x, labels: layer(x, labels, train)
+
+
+def discriminator_outputs(logits: jax.Array, features: jax.Array, labels: Optional[jax.Array], *,
+                          conditional: str, num_classes: int, spectral_norm: bool, update_stats: bool,
+                          dtype: Any, kernel_init: Callable = nn.initializers.lecun_normal()) -> DOutput:
+  """D's output from logits [B] = psi(phi(x)) and features phi(x) [B, ...] (flattened here).
+
+  Call inside the discriminator's compact __call__ (the embedding / class head become its submodules).
+  """
+  if conditional == 'none':
+    return logits.astype(jnp.float32)
+  if labels is None:
+    raise ValueError(f'model.conditional={conditional!r}: the discriminator needs labels')
+  phi = features.reshape(features.shape[0], -1)
+  if conditional == 'projection':
+    embed = maybe_spectral_norm(nn.Embed(num_classes, phi.shape[-1], dtype=dtype, embedding_init=kernel_init,
+                                         name='class_embedding'), spectral_norm, update_stats)
+    projection = jnp.sum(embed(labels).astype(jnp.float32) * phi.astype(jnp.float32), axis=-1)
+    return logits.astype(jnp.float32) + projection
+  head = maybe_spectral_norm(nn.Dense(num_classes, dtype=dtype, kernel_init=kernel_init, name='class_head'),
+                             spectral_norm, update_stats)
+  return logits.astype(jnp.float32), head(phi).astype(jnp.float32)
+
+
+def split_d_output(output: DOutput):
+  """(logits [B], class_logits [B, K] or None) from any discriminator's output."""
+  if isinstance(output, tuple):
+    return output
+  return output, None
