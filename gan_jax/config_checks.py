@@ -81,7 +81,8 @@ def _check_eval_schedule(config) -> None:
   if not isinstance(ev.best_metric, str):
     raise ConfigError(f'eval.best_metric={ev.best_metric!r} must name an evaluation result (e.g. fid), '
                       'or be empty (no best checkpoint)')
-  if ev.every_steps > 0 and not ev.metrics:
+  from gan_jax.train.families import family_of  # pylint: disable=g-import-not-at-top
+  if ev.every_steps > 0 and not ev.metrics and not family_of(config).result_keys:
     raise ConfigError('eval.every_steps > 0 needs eval.metrics (empty: nothing to evaluate)')
 
 

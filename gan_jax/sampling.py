@@ -88,17 +88,13 @@ def class_rows_picture(sample_fn: SampleFn, num_images: int, num_classes: int, s
   return pictures.image_grid(sample_fn(len(labels), seed, labels), cols=cols)
 
 
-def load_sampler(config: ml_collections.ConfigDict, workdir: str,
-                 which: str = 'latest') -> Tuple[SampleFn, int, Dict[str, Any]]:
-  """Restores the 'latest' or 'best' checkpoint of workdir -> (sample_fn, step, meta).
-
-  sample_fn is `Sampler.sample_fn` of the EMA generator (chunks of config.eval.batch_size). meta is the
-  checkpoint's metadata: 'example_shape', 'num_classes' (0 = unconditional), 'fake_label_probs' (the
-  training distribution of fake labels, or None), 'step', ... ConfigError when there is no checkpoint.
-  Needs no dataset: the class count comes from the checkpoint.
-  """
+def restore_checkpoint(config: ml_collections.ConfigDict, workdir: str, which: str = 'latest'):
+  """Restores the 'latest' or 'best' checkpoint of workdir with its training family's Trainer ->
+  (trainer, state, step, meta). Needs no dataset: the class count comes from the checkpoint's meta.
+  ConfigError when there is no checkpoint (or it does not fit the config)."""
   from gan_jax import checkpointing  # pylint: disable=g-import-not-at-top
   from gan_jax.train import setup as setup_lib  # pylint: disable=g-import-not-at-top
+  from gan_jax.train.families import build_trainer  # pylint: disable=g-import-not-at-top
 
   if which not in ('latest', 'best'):
     raise ConfigError(f'checkpoint={which!r} is not allowed; allowed: best, latest')
@@ -111,13 +107,24 @@ def load_sampler(config: ml_collections.ConfigDict, workdir: str,
                         '(--mode=train)')
     meta = store.read_meta(step)
     meta.setdefault('num_classes', 0)
-    setup = setup_lib.build_setup(config, meta['example_shape'], num_classes=meta['num_classes'])
-    state, _ = setup_lib.restore_state(setup, store, step)
+    trainer = build_trainer(config, meta['example_shape'], meta=meta)
+    state, _ = trainer.restore_state(store, step)
   finally:
     store.close()
-  sampler = Sampler(setup.generator, config.model.latent_dim, setup.mesh, config.eval.batch_size,
-                    setup.num_classes)
-  return sampler.sample_fn(state), step, meta
+  return trainer, state, step, meta
+
+
+def load_sampler(config: ml_collections.ConfigDict, workdir: str,
+                 which: str = 'latest') -> Tuple[SampleFn, int, Dict[str, Any]]:
+  """Restores the 'latest' or 'best' checkpoint of workdir -> (sample_fn, step, meta).
+
+  sample_fn is the training family's sampler (GANs: `Sampler.sample_fn` of the EMA generator; VAEs: the
+  decoder at prior draws), in chunks of config.eval.batch_size. meta is the checkpoint's metadata:
+  'example_shape', 'num_classes' (0 = unconditional), 'fake_label_probs' (GANs: the training distribution
+  of fake labels, or None), 'step', ... ConfigError when there is no checkpoint. Needs no dataset.
+  """
+  trainer, state, step, meta = restore_checkpoint(config, workdir, which)
+  return trainer.sample_fn(state), step, meta
 
 
 def check_label_flag(label: int, num_classes: int) -> None:

@@ -13,8 +13,8 @@ if TESTS_DIR not in sys.path:
 
 import pytest  # noqa: E402
 
-from run_helpers import (TINY_RUN_CONFIG, TINY_RUN_FLAGS, launch_command, make_points_config,  # noqa: E402,F401
-                         make_tiny_config, subprocess_env)
+from run_helpers import (FAMILY_RUN_CONFIGS, TINY_RUN_CONFIG, TINY_RUN_FLAGS, launch_command,  # noqa: E402,F401
+                         make_points_config, make_tiny_config, subprocess_env)
 
 
 @pytest.fixture(scope='session', autouse=True)
@@ -65,3 +65,18 @@ def tiny_run(tmp_path_factory, data_dir):
   result = subprocess.run(command, env=subprocess_env(), capture_output=True, text=True, timeout=600)
   assert result.returncode == 0, result.stderr[-3000:]
   return workdir
+
+
+def _reference_run(workdir, data_dir, config_file):
+  import subprocess  # pylint: disable=g-import-not-at-top
+  command = launch_command(config_file, workdir, *TINY_RUN_FLAGS, f'--config.data.data_dir={data_dir}')
+  result = subprocess.run(command, env=subprocess_env(), capture_output=True, text=True, timeout=600)
+  assert result.returncode == 0, result.stderr[-3000:]
+  return workdir
+
+
+@pytest.fixture(scope='session')
+def vae_run(tmp_path_factory, data_dir):
+  """Workdir of TINY_RUN_FLAGS with configs/vae_digits.py:tiny (the VAE family's reference run)."""
+  return _reference_run(tmp_path_factory.mktemp('vae_run'), data_dir, FAMILY_RUN_CONFIGS['vae'])
+

@@ -1,7 +1,7 @@
 """Training families behind one seam: each model name belongs to a family (gan, vae) whose Trainer gives
 the shared loop its state, pure step, sampler, console scalars, extra pictures and metrics.
 
-  trainer = build_trainer(config, example_shape, mesh, num_classes)   # a families.base.Trainer
+  trainer = build_trainer(config, example_shape, mesh, ds=ds)   # training; or meta=<checkpoint meta>
   state = trainer.fresh_state()  /  trainer.restore_state(store, step)
   step_fn = trainer.make_train_step()           # jitted (state, batch, rng) -> (state, metrics)
   samples = trainer.sample_fn(state)(num, seed)  # float32 [num, *example_shape]
@@ -17,7 +17,7 @@ from gan_jax.train.families import gan, vae
 
 
 class Family(NamedTuple):
-  trainer: Callable   # (config, example_shape, mesh, num_classes) -> Trainer
+  trainer: Callable   # (config, example_shape, mesh, ds=None, meta=None) -> Trainer
   validate: Callable  # (config) -> None, or ConfigError (one line)
   result_keys: Tuple[str, ...] = ()   # evaluation results the trainer adds (usable as eval.best_metric)
 
@@ -32,10 +32,12 @@ def family_of(config) -> Family:
   return FAMILIES.get(MODELS.get(config.model.name).training)
 
 
-def build_trainer(config, example_shape, mesh=None, num_classes: int = 0):
+def build_trainer(config, example_shape, mesh=None, ds=None, meta=None):
+  """The Trainer of config.model.name's family. ds: the prepared dataset (training: classes and label
+  statistics from it, ConfigError when they do not fit); meta: a checkpoint's meta (sampling)."""
   from gan_jax import parallel  # pylint: disable=g-import-not-at-top
   mesh = mesh if mesh is not None else parallel.make_data_mesh()
-  return family_of(config).trainer(config, example_shape, mesh, num_classes)
+  return family_of(config).trainer(config, example_shape, mesh, ds, meta)
 
 
 def validate_family_config(config) -> None:

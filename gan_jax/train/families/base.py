@@ -1,7 +1,8 @@
 """What every training family's Trainer provides to the shared loop, checkpoints, sampling and evaluation.
 
-A Trainer is built once per run from (config, example_shape, mesh, num_classes); it holds the family's
-models and optimisers and never holds the state (the loop owns the state pytree and passes it in).
+A Trainer is built once per run from (config, example_shape, mesh) and either the prepared dataset
+(training: class count and label statistics come from it) or a checkpoint's meta (sampling, evaluation);
+it holds the family's models and optimisers, never the state (the loop owns the state pytree).
 """
 
 from typing import Callable, Dict, Optional, Tuple
@@ -22,8 +23,10 @@ class Trainer:
   """
   console_keys: Tuple[str, ...] = ()
 
-  def __init__(self, config, example_shape, mesh, num_classes: int = 0):
-    self.config, self.mesh, self.num_classes = config, mesh, num_classes
+  num_classes: int = 0   # > 0: a conditional model (sample_fn takes labels; one class per grid row)
+
+  def __init__(self, config, example_shape, mesh, ds=None, meta: Optional[Dict] = None):
+    self.config, self.mesh = config, mesh
     self.example_shape = tuple(int(d) for d in example_shape)
 
   # ---------------------------------------------------------------- state and checkpoints
@@ -42,7 +45,7 @@ class Trainer:
   def checkpoint_meta(self, step: int, data_kind: str, extra: Optional[Dict] = None) -> Dict:
     fields = checkpointing.shape_fields(self.config)
     return {'step': step, 'data_position': step, 'example_shape': list(self.example_shape),
-            'data_kind': data_kind, 'shape_fields': fields,
+            'data_kind': data_kind, 'num_classes': self.num_classes, 'shape_fields': fields,
             'shape_fields_hash': checkpointing.fields_hash(fields), **(extra or {})}
 
   # ---------------------------------------------------------------- the step
@@ -56,10 +59,6 @@ class Trainer:
     return jax.jit(self.bind_train_step(), donate_argnums=0,
                    in_shardings=(replicated, parallel.batch_sharding(self.mesh), replicated),
                    out_shardings=(replicated, replicated))
-
-  def device_batch(self, host_batch: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
-    """The arrays of a data-stage batch that the step reads (default: the images only)."""
-    return {'image': host_batch['image']}
 
   # ---------------------------------------------------------------- outputs
   def sample_fn(self, state) -> SampleFn:

@@ -9,9 +9,14 @@ class GanTrainer(Trainer):
   """Delegates to gan_jax.train.setup: the state is state.TrainState, the step step.train_step."""
   console_keys = ('d_loss', 'g_loss', 'd_real_prob', 'd_fake_prob', 'd_real_logit', 'd_fake_logit')
 
-  def __init__(self, config, example_shape, mesh, num_classes: int = 0):
-    super().__init__(config, example_shape, mesh, num_classes)
-    self.setup = setup_lib.build_setup(config, self.example_shape, mesh)
+  def __init__(self, config, example_shape, mesh, ds=None, meta=None):
+    super().__init__(config, example_shape, mesh)
+    if ds is not None:
+      num_classes, fake_label_probs = setup_lib.class_info(config, ds)   # ConfigError before compiling
+    else:
+      num_classes, fake_label_probs = (meta or {}).get('num_classes', 0), (meta or {}).get('fake_label_probs')
+    self.setup = setup_lib.build_setup(config, self.example_shape, mesh, num_classes, fake_label_probs)
+    self.num_classes = self.setup.num_classes
     self.init_fn = self.setup.init_fn
     self._sampler = None
 
@@ -33,7 +38,7 @@ class GanTrainer(Trainer):
   def sample_fn(self, state):
     if self._sampler is None:   # one compilation per run
       self._sampler = Sampler(self.setup.generator, self.config.model.latent_dim, self.mesh,
-                              self.config.eval.batch_size)
+                              self.config.eval.batch_size, self.setup.num_classes)
     return self._sampler.sample_fn(state)
 
 

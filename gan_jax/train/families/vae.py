@@ -19,7 +19,9 @@ from gan_jax import parallel
 from gan_jax import vae_objective as vo
 from gan_jax.errors import ConfigError
 from gan_jax.logs import pictures as pictures_lib
+from gan_jax.models import resolve_num_classes
 from gan_jax.models.vae import build_vae
+from gan_jax.sampling import balanced_labels
 from gan_jax.train.families import vae_bounds
 from gan_jax.train.families.base import Trainer
 from gan_jax.train.families.vae_state import init_vae_state
@@ -27,20 +29,17 @@ from gan_jax.train.families.vae_step import train_step
 from gan_jax.train.optimizers import make_optimizer
 
 
-def is_conditional(config) -> bool:
-  return config.model.get('conditional', 'none') != 'none'
-
-
 class VaeTrainer(Trainer):
   console_keys = ('neg_elbo', 'recon_nll', 'kl', 'bits_per_dim')
 
-  def __init__(self, config, example_shape, mesh, num_classes: int = 0):
-    super().__init__(config, example_shape, mesh, num_classes)
-    self.conditional = is_conditional(config)
-    if self.conditional and num_classes < 1:
-      raise ConfigError(f'model.conditional={config.model.conditional!r} needs a labelled dataset; '
-                        f'data.name={config.data.name} has no classes (allowed: conditional=none)')
-    self.vae = build_vae(config.model, self.example_shape, num_classes if self.conditional else 0)
+  def __init__(self, config, example_shape, mesh, ds=None, meta=None):
+    super().__init__(config, example_shape, mesh)
+    # The resolved class count (0 = unconditional): from the data (ConfigError when unlabelled), or the
+    # checkpoint's meta.
+    self.num_classes = (resolve_num_classes(config.model, ds.num_classes) if ds is not None
+                        else int((meta or {}).get('num_classes', 0)))
+    self.conditional = self.num_classes > 0
+    self.vae = build_vae(config.model, self.example_shape, self.num_classes)
     self.likelihood = vo.LIKELIHOODS.get(config.model.vae_likelihood)
     optim = config.optim
     self.tx, self.schedule = make_optimizer(optim, optim.g_lr, config.train.steps, optim.warmup_steps)
@@ -55,19 +54,18 @@ class VaeTrainer(Trainer):
         fixed_scale=c.model.vae_scale, beta=c.loss.beta, kl_warmup_steps=c.loss.kl_warmup_steps,
         ema_decay=c.ema.decay, conditional=self.conditional)
 
-  def device_batch(self, host_batch):
-    keys = ('image', 'label') if self.conditional else ('image',)
-    return {k: host_batch[k] for k in keys}
-
   # ---------------------------------------------------------------- prior samples
   def _labels(self, num: int, labels: Optional[np.ndarray]) -> Optional[np.ndarray]:
     if not self.conditional:
       if labels is not None:
-        raise ValueError('labels given to an unconditional VAE sampler')
+        raise ValueError('this VAE is unconditional: labels must be None')
       return None
     if labels is None:
-      return np.arange(num) % self.num_classes   # class-balanced
-    return np.asarray(labels, np.int32)
+      return balanced_labels(num, self.num_classes)
+    labels = np.asarray(labels)
+    if labels.shape != (num,) or labels.size and (labels.min() < 0 or labels.max() >= self.num_classes):
+      raise ValueError(f'labels must be an int array [{num}] in [0, {self.num_classes})')
+    return labels.astype(np.int32)
 
   def sample_fn(self, state):
     """sample_fn(num, seed, labels=None) -> float32 [num, *example_shape] in [-1, 1]; latents of chunk i
