@@ -2,7 +2,7 @@
 evaluation (val split, digits-classifier FID, precision/recall (k=3), modes; 1,000 samples), several
 seeds; mean ± standard error per cell, as a markdown table.
 
-  python benchmarks/vae_vs_gan.py --seeds 3 --steps 1000 --workdir /tmp/vae_vs_gan
+  python benchmarks/vae_vs_gan.py --seeds 3 --steps 500 --parallel 6 --workdir /tmp/vae_vs_gan
 
 Each run is `launch.py --config configs/<cell>.py` in its own process (nice -n 5) with --config.seed=s
 and the schedule overridden; a finished run (its eval/val_step<steps>.json exists) is not rerun.
@@ -10,6 +10,7 @@ Step time is the mean of metrics.jsonl's `step_time` after the first logged wind
 """
 
 import argparse
+import concurrent.futures
 import json
 import math
 import os
@@ -85,12 +86,15 @@ def main(argv=None):
   parser.add_argument('--steps', type=int, default=1000)
   parser.add_argument('--cells', default='DCGAN,VAE,cVAE')
   parser.add_argument('--workdir', default='/tmp/vae_vs_gan')
+  parser.add_argument('--parallel', type=int, default=1, help='runs at once (each its own process)')
   args = parser.parse_args(argv)
-  per_cell = {}
-  for seed in range(args.seeds):   # seed-major: a partial sweep still has every cell
-    for cell in args.cells.split(','):
-      workdir = os.path.join(args.workdir, f'{cell}_seed{seed}')
-      result = run_cell(cell, seed, args.steps, workdir)
+  jobs = [(cell, seed) for seed in range(args.seeds) for cell in args.cells.split(',')]   # seed-major
+  with concurrent.futures.ThreadPoolExecutor(args.parallel) as pool:
+    futures = {job: pool.submit(run_cell, job[0], job[1], args.steps,
+                                os.path.join(args.workdir, f'{job[0]}_seed{job[1]}')) for job in jobs}
+    per_cell = {}
+    for (cell, seed), future in futures.items():
+      result = future.result()
       per_cell.setdefault(cell, []).append(result)
       print(f'{cell} seed {seed}: ' + json.dumps({k: round(v, 4) for k, v in result.items()
                                                   if isinstance(v, float)}), flush=True)
