@@ -3,11 +3,11 @@
 Modes: train (resumes from the workdir's latest checkpoint), sample (--num_samples to DIR/samples.npz),
 prepare (clean + split the dataset, print the report), evaluate (test split, --checkpoint=latest|best),
 train_classifier (the digits feature extractor for FID-style metrics).
-A bad config prints one line `error: <message>` and exits with status 2, before anything compiles.
+A bad config or workdir prints one line `error: <message>` and exits with status 2, before anything
+compiles (gan_jax/cli.py); SIGTERM/SIGINT stop training at a step boundary, saved (gan_jax/train/preemption.py).
 """
 
 import os
-import sys
 
 # Before TensorFlow or JAX is imported anywhere.
 os.environ.setdefault('TF_ENABLE_ONEDNN_OPTS', '0')
@@ -15,6 +15,8 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 
 from absl import app, flags, logging  # noqa: E402
 from ml_collections import config_flags  # noqa: E402
+
+from gan_jax import cli  # noqa: E402
 
 config_flags.DEFINE_config_file('config', None, 'Experiment config file (configs/*.py[:arg]).', lock_config=True)
 flags.DEFINE_string('workdir', None, 'Directory for checkpoints, logs, samples and reports.')
@@ -51,26 +53,22 @@ def main(argv):
   del argv
   if not FLAGS['verbosity'].present:
     logging.set_verbosity(logging.WARNING)   # Orbax and tfds log every step of a save at INFO
+  cli.quiet_background_noise()
   from gan_jax import xla_flags
   xla_flags.configure_xla_for_cpu()   # before JAX initialises its backend
-  from gan_jax import config_checks, parallel
-  from gan_jax.errors import ConfigError, DataError, NonFiniteLossError
+  from gan_jax import config_checks, parallel, workdir as workdir_lib
   config, workdir = FLAGS.config, FLAGS.workdir
-  try:
+  with cli.reported_errors():
     config_checks.validate_config(config, FLAGS.mode, devices=False)
+    workdir_lib.check_workdir(workdir)   # before anything is prepared or written
     if config.distributed:
       parallel.initialize_distributed(config)
     config_checks.validate_devices(config, FLAGS.mode)
+    if FLAGS.mode == 'train' and parallel.is_writer():
+      workdir_lib.lock_workdir(workdir)
     from gan_jax.data import tf_env  # noqa: F401  (TF quiet and without GPUs: JAX owns them)
-    os.makedirs(workdir, exist_ok=True)
     _run(FLAGS.mode, config, workdir)
-  except (ConfigError, DataError) as e:
-    print(f'error: {e}', file=sys.stderr)
-    sys.exit(2)
-  except NonFiniteLossError as e:
-    print(f'error: {e}', file=sys.stderr)
-    sys.exit(1)
 
 
 if __name__ == '__main__':
-  app.run(main)
+  app.run(main, flags_parser=cli.parse_flags)

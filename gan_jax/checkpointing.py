@@ -4,18 +4,27 @@ Layout: DIR/checkpoints/<step>/{state,meta} (latest `keep` kept) and DIR/checkpo
 Orbax writes to a temporary directory and renames it when complete, so a run killed mid-save leaves the
 previous checkpoint as the latest loadable one. All processes call save/restore (Orbax is collective and
 lets the primary process write the shared files).
+
+Damage: `restore_newest` tries the newest step first; one that cannot be read is reported in one line and
+moved to <dir>/damaged/<step>-<time> (never deleted), and the next older one is tried. A save that runs
+out of disk space raises DiskFullError naming the failed and the intact checkpoint.
 """
 
+import contextlib
+import errno
 import hashlib
 import json
 import os
-from typing import Any, Dict, Optional, Tuple
+import sys
+import time
+from typing import Any, Callable, Dict, Optional, Tuple
 
 import jax
 import ml_collections
+import numpy as np
 import orbax.checkpoint as ocp
 
-from gan_jax.errors import ConfigError
+from gan_jax.errors import CheckpointError, ConfigError, DiskFullError
 
 # Config fields that decide the shapes or the tree structure of the state. Saved with every checkpoint so
 # a mismatching resume names the field that changed.
@@ -63,19 +72,79 @@ class CheckpointStore:
 
   def __init__(self, directory: str, keep: int):
     self.directory = os.path.abspath(directory)
-    options = ocp.CheckpointManagerOptions(max_to_keep=keep, create=True)
+    # cleanup_tmp_directories: a save that failed (full disk, kill) leaves <step>.orbax-checkpoint-tmp*.
+    options = ocp.CheckpointManagerOptions(max_to_keep=keep, create=True, cleanup_tmp_directories=True)
     # Handlers named up front: a fresh manager can then read the saved tree's metadata before restoring.
     self._manager = ocp.CheckpointManager(
         self.directory, options=options,
         item_handlers={'state': ocp.StandardCheckpointHandler(), 'meta': ocp.JsonCheckpointHandler()})
+    self._in_flight = (None, None)   # (step being saved, latest complete step when it started)
 
   def latest_step(self) -> Optional[int]:
     return self._manager.latest_step()
 
   def save(self, step: int, state, meta: Dict[str, Any]) -> None:
     """Starts an asynchronous save; the host copy is taken before returning, so `state` may be donated."""
-    self._manager.save(step, args=ocp.args.Composite(
-        state=ocp.args.StandardSave(state), meta=ocp.args.JsonSave(meta)), force=True)
+    self.wait()   # Orbax waits for the previous save anyway; its failure is reported as that save's
+    self._in_flight = (step, self._manager.latest_step())
+    with self._disk_full_reported():
+      self._manager.save(step, args=ocp.args.Composite(
+          state=ocp.args.StandardSave(state), meta=ocp.args.JsonSave(meta)), force=True)
+
+  @contextlib.contextmanager
+  def _disk_full_reported(self):
+    try:
+      yield
+    except Exception as e:  # pylint: disable=broad-except  (Orbax/TensorStore wrap ENOSPC in several types)
+      if not is_no_space(e):
+        raise
+      failed, intact = self._in_flight
+      intact = f'{self.directory}/{intact}' if intact is not None else 'none (no checkpoint was complete)'
+      raise DiskFullError(f'no space left on device while saving checkpoint {self.directory}/{failed}; '
+                          f'the latest intact checkpoint is {intact}; free space and run again') from None
+
+  def restore_newest(self, restore: Callable[[int], Any]) -> Tuple[Optional[int], Any]:
+    """(step, restore(step)) for the newest step that can be read; (None, None) when there is none.
+
+    A step whose restore raises anything but ConfigError (a config that does not fit, not damage) is
+    damaged: a one-line warning names it, it is moved to <dir>/damaged/<step>-<time> once an older step
+    was read, and the next older step is tried. CheckpointError when no step can be read (nothing moved).
+    """
+    damaged = []
+    for step in sorted(self._manager.all_steps(), reverse=True):
+      try:
+        value, error = restore(step), None
+      except ConfigError:
+        raise
+      except Exception as e:  # pylint: disable=broad-except  (every kind of damage raises its own type)
+        value, error = None, e
+      if not _all_processes_agree(error is None):
+        damaged.append((step, _one_line(error) if error else 'unreadable on another process'))
+        continue
+      self._set_aside(damaged, step)
+      return step, value
+    if damaged:
+      raise CheckpointError(f'no readable checkpoint in {self.directory} (damaged: '
+                            + '; '.join(f'step {s}: {why}' for s, why in damaged)
+                            + '); move them away to start again from step 0, or use another --workdir')
+    return None, None
+
+  def _set_aside(self, damaged, restored: int) -> None:
+    """Moves each damaged (step, reason) to <dir>/damaged/<step>-<UTC time>, one warning line each."""
+    if not damaged:
+      return
+    stamp = time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())
+    for step, why in damaged:
+      target = os.path.join(self.directory, 'damaged', f'{step}-{stamp}')
+      if jax.process_index() == 0:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        os.replace(os.path.join(self.directory, str(step)), target)
+        print(f'warning: checkpoint {self.directory}/{step} is damaged ({why}); moved to {target}; using step {restored}',
+              file=sys.stderr, flush=True)
+    if jax.process_count() > 1:
+      from jax.experimental import multihost_utils  # pylint: disable=g-import-not-at-top
+      multihost_utils.sync_global_devices('gan_jax: damaged checkpoints set aside')
+    self._manager.reload()
 
   def read_meta(self, step: int) -> Dict[str, Any]:
     return self._manager.restore(step, args=ocp.args.Composite(meta=ocp.args.JsonRestore())).meta
@@ -108,7 +177,52 @@ class CheckpointStore:
         f'({"; ".join(changed)}); use the config it was trained with or a new --workdir')
 
   def wait(self) -> None:
-    self._manager.wait_until_finished()
+    with self._disk_full_reported():
+      self._manager.wait_until_finished()
 
   def close(self) -> None:
     self._manager.close()
+
+
+@contextlib.contextmanager
+def no_space_reported(directory: str):
+  """Turns ENOSPC raised anywhere in the block (logs, pictures, saves) into one DiskFullError line that
+  names the latest intact checkpoint in `directory`."""
+  try:
+    yield
+  except DiskFullError:
+    raise
+  except Exception as e:  # pylint: disable=broad-except
+    if not is_no_space(e):
+      raise
+    steps = [int(n) for n in os.listdir(directory) if n.isdigit()] if os.path.isdir(directory) else []
+    intact = f'{directory}/{max(steps)}' if steps else 'none'
+    where = getattr(e, 'filename', None) or 'the workdir'
+    raise DiskFullError(f'no space left on device while writing {where}; the latest intact checkpoint is '
+                        f'{intact}; free space and run again') from None
+
+
+def is_no_space(error: BaseException) -> bool:
+  """Whether `error` (or what caused it) is ENOSPC, however Orbax/TensorStore wrapped it."""
+  seen = set()
+  while error is not None and id(error) not in seen:
+    seen.add(id(error))
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+      return True
+    if 'No space left on device' in str(error) or 'RESOURCE_EXHAUSTED: Error writing' in str(error):
+      return True
+    error = error.__cause__ or error.__context__
+  return False
+
+
+def _one_line(error: BaseException, limit: int = 160) -> str:
+  text = ' '.join(f'{type(error).__name__}: {error}'.split())
+  return text if len(text) <= limit else text[:limit - 3] + '...'
+
+
+def _all_processes_agree(ok: bool) -> bool:
+  """True when `ok` holds on every process (one small all-gather with several processes)."""
+  if jax.process_count() == 1:
+    return ok
+  from jax.experimental import multihost_utils  # pylint: disable=g-import-not-at-top
+  return bool(np.all(multihost_utils.process_allgather(np.array([ok]))))

@@ -89,8 +89,8 @@ def class_rows_picture(sample_fn: SampleFn, num_images: int, num_classes: int, s
 
 
 def restore_checkpoint(config: ml_collections.ConfigDict, workdir: str, which: str = 'latest'):
-  """Restores the 'latest' or 'best' checkpoint of workdir with its training family's Trainer ->
-  (trainer, state, step, meta). Needs no dataset: the class count comes from the checkpoint's meta.
+  """Restores the newest readable 'latest' (or 'best') checkpoint of workdir with its training family's
+  Trainer -> (trainer, state, step, meta); damaged newer checkpoints are set aside. Needs no dataset: the class count comes from the checkpoint's meta.
   ConfigError when there is no checkpoint (or it does not fit the config)."""
   from gan_jax import checkpointing  # pylint: disable=g-import-not-at-top
   from gan_jax.train import setup as setup_lib  # pylint: disable=g-import-not-at-top
@@ -100,17 +100,21 @@ def restore_checkpoint(config: ml_collections.ConfigDict, workdir: str, which: s
     raise ConfigError(f'checkpoint={which!r} is not allowed; allowed: best, latest')
   best = which == 'best'
   store = checkpointing.CheckpointStore(setup_lib.checkpoint_dir(workdir, best), 1 if best else config.checkpoint.keep)
-  try:
-    step = store.latest_step()
-    if step is None:
-      raise ConfigError(f'--workdir={workdir} has no {which} checkpoint in {store.directory}; train first '
-                        '(--mode=train)')
+
+  def restore(step):
     meta = store.read_meta(step)
     meta.setdefault('num_classes', 0)
     trainer = build_trainer(config, meta['example_shape'], meta=meta)
-    state, _ = trainer.restore_state(store, step)
+    return trainer, trainer.restore_state(store, step)[0], meta
+
+  try:
+    step, restored = store.restore_newest(restore)   # damaged newer checkpoints set aside
   finally:
     store.close()
+  if step is None:
+    raise ConfigError(f'--workdir={workdir} has no {which} checkpoint in {store.directory}; train first '
+                      '(--mode=train)')
+  trainer, state, meta = restored
   return trainer, state, step, meta
 
 

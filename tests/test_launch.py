@@ -66,7 +66,7 @@ def test_bad_config_exits_2_with_one_line(flags, message, run_launch, tmp_path):
 
 def test_resume_with_another_model_shape_exits_2(tiny_run, run_launch, tmp_path):
   shutil.copytree(tiny_run / 'checkpoints', tmp_path / 'checkpoints')
-  result = run_launch(TINY_RUN_CONFIG, tmp_path, '--config.model.g_width=8', timeout=120)
+  result = run_launch(TINY_RUN_CONFIG, tmp_path, '--config.model.g_width=8', '--config.train.steps=9', timeout=120)
   assert result.returncode == 2, result.stderr[-2000:]
   assert 'model.g_width: 4 -> 8' in result.stderr and 'Traceback' not in result.stderr
-  assert not (tmp_path / 'config.json').exists()
+  assert sorted(os.listdir(tmp_path)) == ['.lock', 'checkpoints']   # no report, config or log written

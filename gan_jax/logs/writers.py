@@ -5,6 +5,8 @@ Only process 0 writes; other processes get a logger that does nothing.
 
 import json
 import os
+import sys
+import tempfile
 import time
 from typing import Dict
 
@@ -13,13 +15,41 @@ from clu import metric_writers
 
 
 def trim_jsonl(path: str, last_step: int) -> None:
-  """Drops records after `last_step` (written by a run that died before its next checkpoint)."""
+  """Drops records after `last_step` (written by a run that died before its next checkpoint) and lines
+  that are not JSON (the last one, cut by a kill or a full disk); rewrites the file atomically."""
   if not os.path.exists(path):
     return
-  with open(path) as f:
-    kept = [line for line in f if line.strip() and json.loads(line).get('step', 0) <= last_step]
-  with open(path, 'w') as f:
-    f.writelines(kept)
+  kept, unreadable = [], 0
+  with open(path, errors='replace') as f:
+    for line in f:
+      try:
+        record = json.loads(line)
+      except ValueError:
+        unreadable += bool(line.strip())
+        continue
+      if isinstance(record, dict) and record.get('step', 0) <= last_step:
+        kept.append(line if line.endswith('\n') else line + '\n')
+  if unreadable:
+    print(f'warning: {path}: dropped {unreadable} unreadable line(s) (cut by a kill or a full disk)',
+          file=sys.stderr, flush=True)
+  write_atomically(path, ''.join(kept))
+
+
+def write_atomically(path: str, text: str) -> None:
+  """Writes `text` to `path` through a temporary file in the same directory and os.replace: a kill
+  leaves either the old or the new file, never a partial one."""
+  fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=f'.{os.path.basename(path)}.')
+  try:
+    os.chmod(tmp, os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o644)
+    with os.fdopen(fd, 'w') as f:
+      f.write(text)
+      f.flush()
+      os.fsync(f.fileno())
+    os.replace(tmp, path)
+  except BaseException:
+    if os.path.exists(tmp):
+      os.remove(tmp)
+    raise
 
 
 class RunLogger:

@@ -3,6 +3,8 @@
 Resumes from DIR/checkpoints when a checkpoint exists (state, rng, EMA, optimiser states and the data
 position, which is the step). Metrics stay on the device until a log or checkpoint step, so the host does
 not wait for the device every step; at those steps every pending step's metrics are checked for NaN/Inf.
+A resume is checked (gan_jax.train.resume) before anything is written; a damaged checkpoint falls back to
+the previous one; SIGTERM/SIGINT save the current step and stop (gan_jax.train.preemption).
 """
 
 import itertools
@@ -19,11 +21,12 @@ from jax.experimental import multihost_utils
 
 from gan_jax import checkpointing, parallel
 from gan_jax.data import prepare_dataset
+from gan_jax.data import report as data_report
 from gan_jax.errors import NonFiniteLossError
 from gan_jax.logs import pictures
 from gan_jax.logs.writers import RunLogger, trim_jsonl
 from gan_jax.sampling import class_rows_picture
-from gan_jax.train import evaluation
+from gan_jax.train import evaluation, preemption, resume
 from gan_jax.train import setup as setup_lib
 from gan_jax.train.families import build_trainer
 
@@ -48,8 +51,10 @@ def _first_non_finite(host_metrics: List[Tuple[int, Dict[str, np.ndarray]]], los
 
 def _prepare_dataset_once(config: ml_collections.ConfigDict, workdir: str):
   """prepare_dataset on every process; with several, process 0 prepares (and caches) first, so processes
-  sharing a data_dir do not prepare the same dataset at the same time."""
-  prepare = lambda: prepare_dataset(config, workdir, jax.process_index(), jax.process_count())
+  sharing a data_dir do not prepare the same dataset at the same time. DIR/data_report.json is written
+  later (`_Run.record`), once the resume was accepted."""
+  del workdir
+  prepare = lambda: prepare_dataset(config, None, jax.process_index(), jax.process_count())
   if jax.process_count() == 1:
     return prepare()
   ds = prepare() if jax.process_index() == 0 else None
@@ -65,12 +70,13 @@ class _Run:
     self.writer = parallel.is_writer()
     self.mesh = parallel.make_data_mesh()
     parallel.check_global_batch(config.train.batch_size, config.model.pack)
+    self.store = checkpointing.CheckpointStore(setup_lib.checkpoint_dir(self.workdir), config.checkpoint.keep)
+    resume.check_resume(config, self.workdir, self.store.latest_step(), warn=self.writer)  # before any write
     self.ds = _prepare_dataset_once(config, self.workdir)
     self.trainer = build_trainer(config, self.ds.example_shape, self.mesh, ds=self.ds)   # ConfigErrors here
-    self.store = checkpointing.CheckpointStore(setup_lib.checkpoint_dir(self.workdir), config.checkpoint.keep)
     self.best_store = None
     self.best = math.inf
-    self.last_saved = self.store.latest_step()
+    self.last_saved = None
 
   def open_outputs(self) -> None:
     """Logger, sampler and evaluator (which may train its classifier): after the resume check passed."""
@@ -80,16 +86,34 @@ class _Run:
     self.can_evaluate = evaluation.can_evaluate(self.evaluator, config)
     if self.can_evaluate and config.eval.every_steps > 0 and config.eval.best_metric:
       self.best_store = checkpointing.CheckpointStore(setup_lib.checkpoint_dir(self.workdir, best=True), 1)
-      best_step = self.best_store.latest_step()
-      if best_step is not None:
-        self.best = self.best_store.read_meta(best_step)['best_value']
+      best_step, best = self.best_store.restore_newest(lambda s: self.best_store.read_meta(s)['best_value'])
+      self.best = best if best_step is not None else math.inf
 
   def initial_state(self) -> State:
+    """The newest readable checkpoint (damaged newer ones set aside), or a fresh state."""
+    self.last_saved, restored = self.store.restore_newest(lambda s: self.trainer.restore_state(self.store, s))
     if self.last_saved is None:
       return self.trainer.fresh_state()
-    state, _ = self.trainer.restore_state(self.store, self.last_saved)
     print(f'resuming from {self.store.directory}/{self.last_saved}', flush=True)
-    return state
+    return restored[0]
+
+  def record(self, start: int) -> None:
+    """What this run writes first, once the resume was accepted: data report, config (+ history), the
+    metrics history cut back to the restored step."""
+    if self.writer:
+      data_report.write_report(os.path.join(self.workdir, 'data_report.json'), self.ds.report)
+      resume.record_config(self.config, self.workdir, start)
+      trim_jsonl(self.logger.jsonl_path, start)
+
+  def stop(self, state: State, step: int, stop: preemption.StopSignals):
+    """Saves `step` (unless just saved), waits for every save, closes the logs: the exception to raise."""
+    if self.last_saved != step:
+      self.save(state, step)
+    for store in (self.store, self.best_store):
+      if store is not None:
+        store.wait()
+    self.logger.close()
+    return stop.stopped(f'at step {step}: saved {self.store.directory}/{step}')
 
   def check_finite(self, pending) -> list:
     """Fetches pending (step, device metrics) in one transfer; NonFiniteLossError at the first NaN/Inf."""
@@ -166,16 +190,21 @@ def _beside(path: str, name: str) -> str:
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> State:
   """Trains the model family of config.model.name for config.train.steps steps (resuming if
   DIR/checkpoints has one), then writes DIR/generated.png (plus the family's pictures) and evaluates
-  on the val split. Returns the final state."""
+  on the val split. Returns the final state.
+
+  RunStopped after SIGTERM/SIGINT (the current step saved); DiskFullError when a save runs out of space.
+  """
+  with preemption.StopSignals() as stop, checkpointing.no_space_reported(setup_lib.checkpoint_dir(workdir)):
+    return _train_and_evaluate(config, workdir, stop)
+
+
+def _train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, stop: preemption.StopSignals):
   run = _Run(config, workdir)
   train = config.train
   state = run.initial_state()   # first: a checkpoint that does not fit the config stops the run here
   run.open_outputs()
-  if run.writer:
-    with open(os.path.join(run.workdir, 'config.json'), 'w') as f:
-      f.write(config.to_json_best_effort(indent=2, sort_keys=True))
-    trim_jsonl(run.logger.jsonl_path, run.last_saved or 0)
   start = int(jax.device_get(state.step))
+  run.record(start)
   rng = setup_lib.replicated_rng(state, run.mesh)
   step_fn = run.trainer.make_train_step()
   keys = ('image', 'label') if run.ds.num_classes else ('image',)
@@ -189,12 +218,14 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> State
   every, eval_every = config.checkpoint.every_steps, config.eval.every_steps
   evaluated = None
 
+  stop.defer()   # from here a signal stops the run at the next step boundary, saved
   for step in range(start + 1, train.steps + 1):
     state, metrics = step_fn(state, next(batches), rng)
     pending.append((step, metrics))
-    log_now = step % train.log_every == 0 or step == train.steps
+    stop_now = stop.reached(step)   # a Python flag (one process) or JAX's preemption sync point
+    log_now = step % train.log_every == 0 or step == train.steps or stop_now
     save_now = step == train.steps or (every > 0 and step % every == 0)
-    eval_now = run.can_evaluate and eval_every > 0 and step % eval_every == 0
+    eval_now = run.can_evaluate and eval_every > 0 and step % eval_every == 0 and not stop_now
     if log_now or save_now or eval_now:   # the only host syncs: never a checkpoint or an eval from NaNs
       window += run.check_finite(pending)
       pending = []
@@ -212,8 +243,11 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> State
     if eval_now:
       run.maybe_keep_best(state, step, run.evaluate(state, step, 'val'))
       evaluated = step
+    if stop_now:
+      raise run.stop(state, step, stop)
 
   run.store.wait()
+  stop.after_loop(f'after the last step: {run.store.directory}/{run.store.latest_step()} is saved')
   run.samples_png(state, train.steps, os.path.join(run.workdir, 'generated.png'))
   if run.can_evaluate and evaluated != train.steps:
     run.evaluate(state, train.steps, 'val')

@@ -114,6 +114,20 @@ def restore_state(setup: GanSetup, store: checkpointing.CheckpointStore, step: i
   return store.restore(step, target, checkpointing.shape_fields(setup.config))
 
 
+def restore_newest(config: ml_collections.ConfigDict, store: checkpointing.CheckpointStore
+                   ) -> Tuple[Optional[int], Optional[GanSetup], Optional[TrainState]]:
+  """(step, setup, state) of the newest readable checkpoint in `store`, the setup built for the example
+  shape saved with it (--mode=sample/evaluate); damaged newer ones are set aside. (None, None, None) if
+  there is none; CheckpointError if none can be read."""
+
+  def restore(step):
+    setup = build_setup(config, store.read_meta(step)['example_shape'])
+    return setup, restore_state(setup, store, step)[0]
+
+  step, restored = store.restore_newest(restore)
+  return (step, *restored) if step is not None else (None, None, None)
+
+
 def checkpoint_dir(workdir: str, best: bool = False) -> str:
   return os.path.join(os.path.abspath(workdir), 'checkpoints_best' if best else 'checkpoints')
 
