@@ -33,6 +33,7 @@ def get_config() -> ml_collections.ConfigDict:
   # Splits: tfds datasets keep their own splits unless resplit=True; other sources are always split.
   data.resplit = False
   data.val_fraction = 0.1
+  data.train_fraction = 1.0     # keep this stratified, deterministic fraction of the train split (val/test untouched)
   data.test_fraction = 0.1
   data.split_seed = 0
   # Class imbalance: none | oversample | undersample | target (target_distribution = {label: weight}).
@@ -96,6 +97,18 @@ def get_config() -> ml_collections.ConfigDict:
   loss.r1_weight = 0.0          # R1 penalty on real data
   loss.n_critic = 1             # D steps per G step
   loss.ac_weight = 1.0          # model.conditional=acgan: weight of the class cross-entropy in D's and G's losses
+  loss.lecam_weight = 0.0       # LeCam regulariser (Tseng et al. 2021) on D; 0 = off (the authors' BigGAN CIFAR scripts use 0.3)
+  loss.lecam_decay = 0.99       # EMA decay of LeCam's anchors (D's mean logits on reals and fakes)
+
+  # ---------------------------------------------------------------- augmentation of what D sees (on device)
+  # Applied to reals AND fakes before every D evaluation (D and G updates; gradients flow to G). Not the
+  # tf.data augmentation of data.augment, which changes the reals only.
+  config.gan_aug = gan_aug = ml_collections.ConfigDict()
+  gan_aug.policy = ''           # comma-separated, applied in order: DiffAugment color | translation | cutout, and/or ada; '' = off
+  gan_aug.ada_target = 0.6      # ADA: p moves so that r_t = E[sign(D(real))] approaches this
+  gan_aug.ada_interval = 4      # ADA: G steps between adjustments of p
+  gan_aug.ada_kimg = 500.0      # ADA: thousands of images over which p can move by 1
+  gan_aug.ada_p = 0.0           # ADA: p at the start of training (then it lives in the train state)
 
   # ---------------------------------------------------------------- optimisers
   config.optim = optim = ml_collections.ConfigDict()

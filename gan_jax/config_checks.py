@@ -21,6 +21,7 @@ STAGE_VALIDATORS = (
     ('gan_jax.losses', 'validate_loss_config', ('train', 'sample', 'evaluate')),
     ('gan_jax.train.families', 'validate_family_config', ('train', 'sample', 'evaluate')),
     ('gan_jax.metrics', 'validate_eval_config', ('train', 'evaluate', 'train_classifier')),
+    ('gan_jax.augment', 'validate_gan_aug_config', ('train',)),
     ('gan_jax.data', 'validate_data_config', MODES),
 )
 

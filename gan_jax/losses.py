@@ -16,7 +16,7 @@ gradient. Under Adam that scale barely matters (it is normalised away), but logg
 seed's. The seed's Sigmoid + BCELoss equals `non_saturating` on logits.
 """
 
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, Dict, NamedTuple, Tuple
 
 import jax
 import jax.numpy as jnp
@@ -109,14 +109,49 @@ def classification_loss(class_logits: Array, labels: Array) -> Array:
   return -jnp.mean(jnp.take_along_axis(log_probs, labels[:, None].astype(jnp.int32), axis=-1))
 
 
+def init_lecam_anchors() -> Dict[str, Array]:
+  """LeCam's EMA anchors: biased EMAs of D's mean logit on reals and fakes, and how many updates they had."""
+  return {'real': jnp.zeros((), jnp.float32), 'fake': jnp.zeros((), jnp.float32),
+          'updates': jnp.zeros((), jnp.int32)}
+
+
+def update_lecam_anchors(anchors: Dict[str, Array], real_logits: Array, fake_logits: Array,
+                         decay: float) -> Dict[str, Array]:
+  """One EMA update with this batch's (gradient-stopped) mean logits; see `lecam_anchor_values`."""
+  mean = lambda x: jax.lax.stop_gradient(jnp.mean(x.astype(jnp.float32)))
+  return {'real': decay * anchors['real'] + (1 - decay) * mean(real_logits),
+          'fake': decay * anchors['fake'] + (1 - decay) * mean(fake_logits),
+          'updates': anchors['updates'] + 1}
+
+
+def lecam_anchor_values(anchors: Dict[str, Array], decay: float) -> Tuple[Array, Array]:
+  """(alpha_R, alpha_F): the zero-debiased EMAs, ema / (1 - decay^updates) (as the reference's
+  assign_moving_average(..., zero_debias=True)); 0 before the first update."""
+  correction = 1 - jnp.power(jnp.float32(decay), anchors['updates'].astype(jnp.float32))
+  safe = jnp.where(anchors['updates'] > 0, correction, 1.0)
+  return anchors['real'] / safe, anchors['fake'] / safe
+
+
+def lecam_penalty(real_logits: Array, fake_logits: Array, alpha_real: Array, alpha_fake: Array) -> Array:
+  """LeCam (Tseng et al. 2021), as google/lecam-gan computes it:
+  mean(relu(D(x) - alpha_F)^2) + mean(relu(alpha_R - D(G(z)))^2), float32 scalar, unweighted (the
+  caller multiplies by `config.loss.lecam_weight`). The paper writes the squares without the relu."""
+  real, fake = real_logits.astype(jnp.float32), fake_logits.astype(jnp.float32)
+  return (jnp.mean(jnp.square(jax.nn.relu(real - alpha_fake)))
+          + jnp.mean(jnp.square(jax.nn.relu(alpha_real - fake))))
+
+
 def validate_loss_config(config: Any) -> None:
   """Raises ConfigError (one line naming the key) for a bad `config.loss` section."""
   loss = config.loss
   LOSSES.get(loss.name)
-  for key in ('gp_weight', 'r1_weight', 'ac_weight'):
+  for key in ('gp_weight', 'r1_weight', 'ac_weight', 'lecam_weight'):
     value = loss[key]
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float('inf'):
       raise ConfigError(f'loss.{key}={value!r} must be a finite number >= 0 (0 = off)')
+  decay = loss.lecam_decay
+  if isinstance(decay, bool) or not isinstance(decay, (int, float)) or not 0 <= decay < 1:
+    raise ConfigError(f'loss.lecam_decay={decay!r} must be a number in [0, 1) (EMA decay of the LeCam anchors)')
   n_critic = loss.n_critic
   if isinstance(n_critic, bool) or not isinstance(n_critic, int) or n_critic < 1:
     raise ConfigError(f'loss.n_critic={n_critic!r} must be an integer >= 1')

@@ -70,3 +70,8 @@ TINY_RUN_FLAGS = ('--config.train.steps=9', '--config.checkpoint.every_steps=3',
 # compares runs with them) and the metrics compared step by step.
 FAMILY_RUN_CONFIGS = {'gan': TINY_RUN_CONFIG, 'vae': 'vae_digits.py:tiny'}
 FAMILY_LOSS_KEYS = {'gan': ('d_loss', 'g_loss'), 'vae': ('loss', 'kl')}
+# TINY_RUN with everything of data-efficient training on (gan_jax.augment, LeCam): DiffAugment and ADA,
+# p adjusted every step by 0.05 (8 / (0.16 * 1000)) from 0.5, so p and the LeCam anchors change every step.
+AUG_RUN_FLAGS = (*TINY_RUN_FLAGS, '--config.gan_aug.policy=color,translation,cutout,ada',
+                 '--config.gan_aug.ada_interval=1', '--config.gan_aug.ada_kimg=0.16', '--config.gan_aug.ada_p=0.5',
+                 '--config.loss.lecam_weight=0.3')

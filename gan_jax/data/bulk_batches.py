@@ -25,6 +25,8 @@ class BulkBatches:
   def __init__(self, config, ds, global_batch: int, arrays: Optional[Dict[str, np.ndarray]] = None):
     """arrays: ds.split_arrays('train') when the caller already has it (seeds of one dataset share it)."""
     arrays = ds.split_arrays('train') if arrays is None else arrays
+    if ds.train_subset is not None:   # data.train_fraction (gan_jax.data.subset), as ds.train_iterator does
+      arrays = {k: v[ds.train_subset] for k, v in arrays.items()}
     self.images, self.batch = arrays['image'], int(global_batch)
     target = config.data.target_distribution
     self.sampler = make_sampler(config.data.rebalance, np.asarray(arrays['label'], np.int64), config.seed,

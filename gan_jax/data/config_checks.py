@@ -23,6 +23,9 @@ def _check_fractions(data) -> None:
   for key in ('val_fraction', 'test_fraction'):
     value = data[key]
     _require(isinstance(value, (int, float)) and 0 <= value < 1, key, value, 'must be in [0, 1)')
+  fraction = data.train_fraction
+  _require(isinstance(fraction, (int, float)) and not isinstance(fraction, bool) and 0 < fraction <= 1,
+           'train_fraction', fraction, 'must be in (0, 1] (the share of the train split to train on)')
   total = data.val_fraction + data.test_fraction
   _require(total < 1, 'val_fraction', data.val_fraction,
            f'val_fraction + test_fraction = {total:g} must be < 1 (train needs examples)')

@@ -5,7 +5,7 @@ from typing import Dict, Iterator, Optional
 
 import numpy as np
 
-from gan_jax.data import cache, cleaning, pipeline, preprocess, report as report_lib
+from gan_jax.data import cache, cleaning, pipeline, preprocess, report as report_lib, subset
 from gan_jax.data.config_checks import validate_data_config
 from gan_jax.data.rebalance import make_sampler
 from gan_jax.data.records import SPLITS, CleanData
@@ -62,6 +62,9 @@ class PreparedDataset:
     self.mode_std = report['mode_std']
     self.process_index, self.process_count = process_index, process_count
     self.example_shape = tuple(arrays['train']['data'].shape[1:])
+    # data.train_fraction: the train examples the GAN sees (None = all); split_arrays stays complete.
+    self.train_subset = subset.train_subset_indices(arrays['train']['labels'], arrays['train']['sources'],
+                                                    config.data.train_fraction, config.data.split_seed, self.name)
     train = arrays['train']['data']
     self.standardize_stats = (preprocess.channel_stats(train)
                               if self.kind == 'image' and config.data.standardize else None)
@@ -85,7 +88,7 @@ class PreparedDataset:
       raise ConfigError(f'train.batch_size={global_batch_size}: must be a positive multiple of the process '
                         f'count {self.process_count}')
     data = self._config.data
-    train = self._arrays['train']
+    train = subset.take(self._arrays['train'], self.train_subset)
     sampler = make_sampler(data.rebalance, train['labels'], self._config.seed,
                            dict(data.target_distribution) if data.target_distribution else None)
     return pipeline.train_dataset(
@@ -122,6 +125,9 @@ def prepare_dataset(config, workdir: Optional[str] = None, process_index: int = 
     arrays, report = loaded
   report = {**report, 'cache_dir': directory if data_config.cache else None, 'cache_hit': loaded is not None}
   ds = PreparedDataset(config, arrays, report, process_index, process_count)
+  if ds.train_subset is not None:
+    report['train_subset'] = subset.subset_report(arrays['train']['labels'], ds.train_subset,
+                                                  data_config.train_fraction)
   if ds.standardize_stats is not None:
     report['standardize'] = {'mean': ds.standardize_stats[0].tolist(), 'std': ds.standardize_stats[1].tolist()}
   if workdir and process_index == 0:

@@ -11,6 +11,9 @@ import numpy as np
 from jax.sharding import Mesh
 
 from gan_jax import checkpointing, parallel
+from gan_jax.augment import make_augment, uses_ada
+from gan_jax.augment.adaptive import AdaSettings
+from gan_jax.errors import ConfigError
 from gan_jax.losses import LOSSES, gradient_penalty, r1_penalty
 from gan_jax.models import build_models, resolve_num_classes
 from gan_jax.train.optimizers import make_gan_optimizers
@@ -60,13 +63,16 @@ def build_setup(config: ml_collections.ConfigDict, example_shape: Sequence[int],
   """num_classes / fake_label_probs: from `class_info` (training) or a checkpoint's meta (sampling)."""
   mesh = mesh if mesh is not None else parallel.make_data_mesh()
   example_shape = tuple(int(d) for d in example_shape)
+  if config.gan_aug.policy.strip() and len(example_shape) != 3:
+    raise ConfigError(f'gan_aug.policy={config.gan_aug.policy!r} augments images [H, W, C]; this dataset\'s '
+                      f'examples have shape {example_shape}: set gan_aug.policy=\'\'')
   num_classes = int(num_classes) if config.model.conditional != 'none' else 0
   generator, discriminator = build_models(config.model, example_shape, num_classes)
   g_tx, g_schedule, d_tx, d_schedule = make_gan_optimizers(config)
   init_fn = functools.partial(
       init_train_state, config.seed, generator=generator, discriminator=discriminator, g_tx=g_tx,
       d_tx=d_tx, latent_dim=config.model.latent_dim, example_shape=example_shape, pack=config.model.pack,
-      num_classes=num_classes)
+      num_classes=num_classes, ada_p=config.gan_aug.ada_p)
   probs = None if fake_label_probs is None else np.asarray(fake_label_probs, np.float64)
   return GanSetup(config, example_shape, mesh, generator, discriminator, g_tx, g_schedule, d_tx, d_schedule,
                   init_fn, num_classes, probs)
@@ -75,7 +81,7 @@ def build_setup(config: ml_collections.ConfigDict, example_shape: Sequence[int],
 def bind_train_step(setup: GanSetup) -> Callable:
   """train_step with everything but (state, batch, rng) bound from the config; pure, not jitted (for
   callers that compose it further, e.g. gan_jax.train.multi_seed's scan over steps and vmap over seeds)."""
-  config = setup.config
+  config, aug = setup.config, setup.config.gan_aug
   return functools.partial(
       train_step, generator=setup.generator, discriminator=setup.discriminator,
       loss=LOSSES.get(config.loss.name), g_tx=setup.g_tx, d_tx=setup.d_tx, g_schedule=setup.g_schedule,
@@ -83,7 +89,9 @@ def bind_train_step(setup: GanSetup) -> Callable:
       gp_weight=config.loss.gp_weight, r1_weight=config.loss.r1_weight, ema_decay=config.ema.decay,
       gradient_penalty=gradient_penalty, r1_penalty=r1_penalty,
       report_probabilities=config.loss.name in PROBABILITY_LOSSES, num_classes=setup.num_classes,
-      fake_label_probs=setup.fake_label_probs, ac_weight=config.loss.ac_weight)
+      fake_label_probs=setup.fake_label_probs, ac_weight=config.loss.ac_weight,
+      augment=make_augment(aug.policy), lecam_weight=config.loss.lecam_weight, lecam_decay=config.loss.lecam_decay,
+      ada=AdaSettings(aug.ada_target, aug.ada_interval, aug.ada_kimg, adaptive=uses_ada(aug.policy)))
 
 
 def make_train_step(setup: GanSetup) -> Callable:

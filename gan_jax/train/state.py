@@ -7,6 +7,9 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from gan_jax.augment.adaptive import init_ada_state
+from gan_jax.losses import init_lecam_anchors
+
 
 @flax.struct.dataclass
 class TrainState:
@@ -15,6 +18,9 @@ class TrainState:
   step: int32 scalar, G updates done so far (also the data position).
   rng: uint32 [2] base key of the run; step k draws its randomness from fold_in(rng, k).
   ema_params: EMA of g_params (equal to g_params when config.ema.decay == 0); used for sampling.
+  ada: ADA's augmentation probability 'p', the last 'r_t' and the sign accumulators behind the next r_t
+    (gan_jax.augment.adaptive); present (and r_t tracked) whatever config.gan_aug says.
+  lecam: LeCam's EMA anchors of D's mean logits on reals and fakes (gan_jax.losses), 0 while unused.
   """
   step: jax.Array
   g_params: Any
@@ -25,15 +31,18 @@ class TrainState:
   d_opt_state: optax.OptState
   ema_params: Any
   rng: jax.Array
+  ada: Any = flax.struct.field(default_factory=init_ada_state)
+  lecam: Any = flax.struct.field(default_factory=init_lecam_anchors)
 
 
 def init_train_state(seed: int, *, generator, discriminator, g_tx: optax.GradientTransformation,
                      d_tx: optax.GradientTransformation, latent_dim: int, example_shape: Sequence[int],
-                     pack: int, num_classes: int = 0) -> TrainState:
+                     pack: int, num_classes: int = 0, ada_p: float = 0.0) -> TrainState:
   """Initialises G and D from `seed` (pure: trace it under jax.jit with replicated out_shardings).
 
   The init batch has `pack` examples, the smallest batch D accepts; conditional models (num_classes > 0)
   are initialised with labels. d_batch_stats holds D's BatchNorm statistics and spectral-norm vectors.
+  ada_p: ADA's initial augmentation probability.
   """
   rng = jax.random.PRNGKey(seed)
   g_key, d_key, run_key = jax.random.split(rng, 3)
@@ -53,6 +62,8 @@ def init_train_state(seed: int, *, generator, discriminator, g_tx: optax.Gradien
       d_opt_state=d_tx.init(d_params),
       ema_params=g_params,
       rng=run_key,
+      ada=init_ada_state(ada_p),
+      lecam=init_lecam_anchors(),
   )
 
 

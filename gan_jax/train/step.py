@@ -11,6 +11,13 @@ Conditional models (num_classes > 0) get the real labels from batch['label'] and
 `fake_label_probs` (fresh for every D update; the G update reuses the last D update's fakes and labels).
 AC-GAN (D returns class logits): ac_weight * [CE(real classes, real labels) + CE(fake classes, fake labels)]
 joins D's loss and ac_weight * CE(fake classes, fake labels) joins G's (Odena et al. 2017).
+
+Data-efficient training (gan_jax.augment, config.gan_aug): with an `augment` function, D never sees a
+raw image: reals and fakes are augmented (independent draws) before every D evaluation, in each D update
+and in the G update, where the fakes' augmentation is differentiated through back to G (penalties then
+read D at the augmented images). ADA's p (state.ada) is the probability that augmentation uses; r_t =
+E[sign(D(real))] is accumulated from the D updates and p adjusted at the end of the step, on device.
+LeCam (loss.lecam_weight) adds its penalty to D's loss, with EMA anchors in state.lecam.
 """
 
 import functools
@@ -21,7 +28,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from gan_jax.losses import classification_loss
+from gan_jax.augment.adaptive import AdaSettings, accumulate_signs, adjust_p
+from gan_jax.losses import classification_loss, lecam_anchor_values, lecam_penalty, update_lecam_anchors
 from gan_jax.models.conditioning import split_d_output
 from gan_jax.train.ema import ema_update
 from gan_jax.train.state import TrainState
@@ -43,9 +51,11 @@ def _discriminate(discriminator, d_params, d_stats, x, labels):
   return logits, class_logits, d_stats
 
 
-def _d_objective(d_params, d_stats, real, real_labels, fakes, fake_labels, rng, *, discriminator, loss,
-                 gp_weight, r1_weight, ac_weight, gradient_penalty, r1_penalty):
-  """D's loss on one real batch and one (gradient-stopped) fake batch -> (total, (aux, new d_stats))."""
+def _d_objective(d_params, d_stats, real, real_labels, fakes, fake_labels, rng, lecam, *, discriminator, loss,
+                 gp_weight, r1_weight, ac_weight, gradient_penalty, r1_penalty, lecam_weight=0.0,
+                 lecam_decay=0.99):
+  """D's loss on one real batch and one (gradient-stopped) fake batch, both as D sees them (augmented or
+  not) -> (total, (aux, new d_stats, new LeCam anchors))."""
   # Real and fake batches go through D separately, as in DCGAN, so BatchNorm normalises each on its own.
   real_logits, real_classes, d_stats = _discriminate(discriminator, d_params, d_stats, real, real_labels)
   fake_logits, fake_classes, d_stats = _discriminate(discriminator, d_params, d_stats, fakes, fake_labels)
@@ -64,12 +74,24 @@ def _d_objective(d_params, d_stats, real, real_labels, fakes, fake_labels, rng, 
   if r1_weight > 0:
     aux['r1_penalty'] = r1_penalty(d_fn, real)
     total = total + r1_weight * aux['r1_penalty']
-  return total, (aux, d_stats)
+  if lecam_weight > 0:   # the anchors take this batch's means first, as the reference does
+    lecam = update_lecam_anchors(lecam, real_logits, fake_logits, lecam_decay)
+    aux['lecam_penalty'] = lecam_penalty(real_logits, fake_logits, *lecam_anchor_values(lecam, lecam_decay))
+    total = total + lecam_weight * aux['lecam_penalty']
+  return total, (aux, d_stats, lecam)
 
 
 def step_keys(rng: jax.Array, step: jax.Array, n_critic: int) -> jax.Array:
   """The step's keys, [2 * n_critic]: key 2i draws the latents of D update i, key 2i+1 its penalty noise."""
   return jax.random.split(jax.random.fold_in(rng, step), 2 * n_critic)
+
+
+_AUGMENT_STREAM = 0x41554721   # fold_in tag: augmentation keys independent of the latent/penalty keys
+
+
+def augment_keys(rng: jax.Array, step: jax.Array, n_critic: int) -> jax.Array:
+  """[2 * n_critic + 1] keys: 2i augments the reals of D update i, 2i+1 its fakes, the last the G update's."""
+  return jax.random.split(jax.random.fold_in(jax.random.fold_in(rng, step), _AUGMENT_STREAM), 2 * n_critic + 1)
 
 
 def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array, *, generator, discriminator,
@@ -78,8 +100,9 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array, *
                gp_weight: float = 0.0, r1_weight: float = 0.0, ema_decay: float = 0.0,
                gradient_penalty: Optional[Callable] = None, r1_penalty: Optional[Callable] = None,
                report_probabilities: bool = False, num_classes: int = 0,
-               fake_label_probs: Optional[np.ndarray] = None, ac_weight: float = 0.0
-               ) -> Tuple[TrainState, Metrics]:
+               fake_label_probs: Optional[np.ndarray] = None, ac_weight: float = 0.0,
+               augment: Optional[Callable] = None, ada: AdaSettings = AdaSettings(adaptive=False),
+               lecam_weight: float = 0.0, lecam_decay: float = 0.99) -> Tuple[TrainState, Metrics]:
   """n_critic D updates then one G update.
 
   batch['image']: float32 [B, *example_shape] real examples (the same real batch for every D update,
@@ -91,7 +114,9 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array, *
   update), g_fake_logit (mean logit of the updated D on the fakes used for the G update), the same three
   as *_prob = mean sigmoid(logit) when `report_probabilities` (BCE-type losses), g_grad_norm,
   d_grad_norm (global norms before clipping, last D update), g_lr, d_lr, any penalties, and for AC-GAN
-  d_ac_loss / g_ac_loss (the unweighted class cross-entropies).
+  d_ac_loss / g_ac_loss (the unweighted class cross-entropies); aug_p (ADA's p after this step's
+  adjustment), aug_rt (the last r_t) and, when on, lecam_penalty. The logits are D's on what it saw.
+  augment(x, key, p) -> x: what D sees of any image batch (None: the images themselves); ada: p's controller.
   """
   real = batch['image']
   batch_size = real.shape[0]
@@ -102,8 +127,13 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array, *
   keys = step_keys(rng, state.step, n_critic)
   d_objective = functools.partial(
       _d_objective, discriminator=discriminator, loss=loss, gp_weight=gp_weight, r1_weight=r1_weight,
-      ac_weight=ac_weight, gradient_penalty=gradient_penalty, r1_penalty=r1_penalty)
+      ac_weight=ac_weight, gradient_penalty=gradient_penalty, r1_penalty=r1_penalty,
+      lecam_weight=lecam_weight, lecam_decay=lecam_decay)
   d_grad_fn = jax.value_and_grad(d_objective, has_aux=True)
+  aug_keys = augment_keys(rng, state.step, n_critic)
+  p = state.ada['p']
+  view = (lambda x, key: x) if augment is None else (lambda x, key: augment(x, key, p))
+  ada_state, lecam = state.ada, state.lecam
 
   g_params, g_stats = state.g_params, state.g_batch_stats
   d_params, d_stats, d_opt_state = state.d_params, state.d_batch_stats, state.d_opt_state
@@ -118,13 +148,16 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array, *
     else:  # The last D update shares G's forward pass with the G update.
       fakes, g_vjp, g_stats = jax.vjp(
           lambda p: _apply_collecting_stats(generator, p, g_stats, z, fake_labels), g_params, has_aux=True)
-    (d_total, (d_aux, d_stats)), d_grads = d_grad_fn(
-        d_params, d_stats, real, real_labels, jax.lax.stop_gradient(fakes), fake_labels, keys[2 * i + 1])
+    (d_total, (d_aux, d_stats, lecam)), d_grads = d_grad_fn(
+        d_params, d_stats, view(real, aug_keys[2 * i]), real_labels,
+        view(jax.lax.stop_gradient(fakes), aug_keys[2 * i + 1]), fake_labels, keys[2 * i + 1], lecam)
+    ada_state = accumulate_signs(ada_state, d_aux['real_logits'])
     d_updates, d_opt_state = d_tx.update(d_grads, d_opt_state, d_params)
     d_params = optax.apply_updates(d_params, d_updates)
 
-  def g_objective(fake_images):
-    logits, classes, new_d_stats = _discriminate(discriminator, d_params, d_stats, fake_images, fake_labels)
+  def g_objective(fake_images):   # differentiated through the augmentation back to the fakes
+    logits, classes, new_d_stats = _discriminate(discriminator, d_params, d_stats,
+                                                 view(fake_images, aug_keys[-1]), fake_labels)
     g_aux = {'logits': logits}
     total = loss.g_loss(logits)
     if classes is not None:
@@ -141,13 +174,18 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array, *
   new_state = state.replace(
       step=state.step + 1, g_params=new_g_params, g_batch_stats=g_stats, d_params=d_params,
       d_batch_stats=d_stats, g_opt_state=g_opt_state, d_opt_state=d_opt_state,
-      ema_params=ema_update(state.ema_params, new_g_params, ema_decay))
+      ema_params=ema_update(state.ema_params, new_g_params, ema_decay),
+      ada=adjust_p(ada_state, state.step, target=ada.target, interval=ada.interval, batch_size=batch_size,
+                   kimg=ada.kimg, adaptive=ada.adaptive),
+      lecam=lecam)
   metrics = {
       'd_loss': d_total, 'd_loss_adv': d_aux['d_loss_adv'], 'g_loss': g_loss,
       'g_grad_norm': optax.tree.norm(g_grads), 'd_grad_norm': optax.tree.norm(d_grads),
       'g_lr': g_schedule(state.step), 'd_lr': d_lr,
+      'aug_p': new_state.ada['p'], 'aug_rt': new_state.ada['r_t'],
   }
-  metrics.update({name: d_aux[name] for name in ('gradient_penalty', 'r1_penalty', 'd_ac_loss') if name in d_aux})
+  metrics.update({name: d_aux[name] for name in ('gradient_penalty', 'r1_penalty', 'd_ac_loss', 'lecam_penalty')
+                  if name in d_aux})
   if 'g_ac_loss' in g_aux:
     metrics['g_ac_loss'] = g_aux['g_ac_loss']
   for name, logits in (('d_real', d_aux['real_logits']), ('d_fake', d_aux['fake_logits']),

@@ -14,17 +14,19 @@ import jax
 import numpy as np
 import pytest
 
-from run_helpers import (FAMILY_LOSS_KEYS, FAMILY_RUN_CONFIGS, TINY_RUN_CONFIG, TINY_RUN_FLAGS, launch_command,
-                         read_checkpoint, subprocess_env)
+from run_helpers import (AUG_RUN_FLAGS, FAMILY_LOSS_KEYS, FAMILY_RUN_CONFIGS, TINY_RUN_CONFIG, TINY_RUN_FLAGS,
+                         launch_command, read_checkpoint, subprocess_env)
 
 FIRST_3_STEPS = (*TINY_RUN_FLAGS, '--config.train.steps=3')   # later flags win; constant lr: same 3 steps
-# case -> (config file, flags of the full run). Both cases log and checkpoint on TINY_RUN_FLAGS' schedule.
+# case -> (config file, flags of the full run). All cases log and checkpoint on TINY_RUN_FLAGS' schedule.
+# 'augmented' has DiffAugment + ADA + LeCam on: ADA's p and LeCam's anchors are part of what must match.
 CASES = {
     'dcgan': (TINY_RUN_CONFIG, TINY_RUN_FLAGS),
     'conditional_resnet_sn': ('cgan_digits.py:tiny', (*TINY_RUN_FLAGS, '--config.model.name=resnet')),
+    'augmented': (TINY_RUN_CONFIG, AUG_RUN_FLAGS),
     'vae': (FAMILY_RUN_CONFIGS['vae'], TINY_RUN_FLAGS),
 }
-REFERENCE_RUNS = {'dcgan': 'tiny_run', 'conditional_resnet_sn': '_resnet_run', 'vae': 'vae_run'}
+REFERENCES = {'dcgan': 'tiny_run', 'conditional_resnet_sn': '_resnet_run', 'augmented': 'aug_run', 'vae': 'vae_run'}
 
 
 @pytest.fixture(scope='module')
@@ -41,7 +43,7 @@ def _resnet_run(tmp_path_factory, data_dir):
 def case(request):
   """(config file, full-run flags, reference workdir, compared loss keys) of each case."""
   config_file, flags = CASES[request.param]
-  reference = request.getfixturevalue(REFERENCE_RUNS[request.param])
+  reference = request.getfixturevalue(REFERENCES[request.param])
   return config_file, flags, reference, FAMILY_LOSS_KEYS['vae' if request.param == 'vae' else 'gan']
 
 
@@ -68,7 +70,8 @@ def _ok(result):
 def test_eight_devices_match_one_device(case, run_launch, tmp_path):
   config_file, flags, reference, keys = case
   _ok(run_launch(config_file, tmp_path, *flags, '--config.train.steps=3',
-                 env=subprocess_env(XLA_FLAGS='--xla_force_host_platform_device_count=8')))
+                 env=subprocess_env(XLA_FLAGS='--xla_force_host_platform_device_count=8'),
+                 timeout=900))   # compiling the augmented step for 8 devices takes minutes on a loaded 2-core CPU
   np.testing.assert_allclose(_losses(tmp_path, keys=keys), _losses(reference, 3, keys), atol=1e-4)
   _assert_states_close(read_checkpoint(tmp_path, 3), read_checkpoint(reference, 3), atol=1e-4)
 
@@ -110,5 +113,9 @@ def test_stop_then_sigkill_then_rerun_is_bitwise_identical(case, run_launch, dat
   assert int(final['step']) == 9
   if config_file == CASES['conditional_resnet_sn'][0]:   # the spectral-norm vectors are part of the state
     assert any('/u' in jax.tree_util.keystr(p) for p, _ in jax.tree_util.tree_flatten_with_path(final)[0])
-  _assert_states_identical(final, read_checkpoint(reference, 9))   # params, EMA, optimisers, rng, step, SN u
+  _assert_states_identical(final, read_checkpoint(reference, 9))   # params, EMA, optimisers, rng, step, SN u, ADA, LeCam
   assert _losses(tmp_path, keys=keys) == _losses(reference, keys=keys)   # each step logged once, same values
+  if flags == AUG_RUN_FLAGS:   # the augmentation state is not trivially equal: it moved every step
+    assert float(final['ada']['p']) != 0.5 and int(final['lecam']['updates']) == 9
+    with open(tmp_path / 'metrics.jsonl') as f:
+      assert len({r['aug_p'] for r in map(json.loads, f)}) > 3
