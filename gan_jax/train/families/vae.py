@@ -122,7 +122,8 @@ class VaeTrainer(Trainer):
 
 
 RESULT_KEYS = ('neg_elbo', 'bits_per_dim', 'recon_nll', 'kl', 'neg_iwae', 'iwae_bits_per_dim', 'iwae_samples')
-GAN_ONLY = (('loss.n_critic', 1), ('model.pack', 1), ('loss.gp_weight', 0.0), ('loss.r1_weight', 0.0))
+GAN_ONLY = (('loss.n_critic', 1), ('model.pack', 1), ('loss.gp_weight', 0.0), ('loss.r1_weight', 0.0),
+            ('loss.lecam_weight', 0.0), ('gan_aug.policy', ''))
 
 
 def _get(config, dotted: str):
