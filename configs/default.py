@@ -73,7 +73,7 @@ def get_config() -> ml_collections.ConfigDict:
 
   # ---------------------------------------------------------------- model
   config.model = model = ml_collections.ConfigDict()
-  model.name = 'dcgan'          # dcgan | mlp | resnet (SNGAN)
+  model.name = 'dcgan'          # dcgan | mlp | resnet (SNGAN) (GANs) | vae | vae_mlp (VAEs)
   model.latent_dim = 100
   model.g_width = 64            # DCGAN: channels of G's last hidden layer (doubles each layer towards the input); resnet: see gan_jax/models/resnet.py
   model.d_width = 64            # DCGAN: channels of D's first layer; resnet: see gan_jax/models/resnet.py
@@ -170,4 +170,13 @@ def get_config() -> ml_collections.ConfigDict:
   syn.out_dir = ''              # the synthetic image folder; '' = <workdir>/synthetic
   syn.truncation = 0.0          # > 0: latents from a normal truncated to [-t, t] (fewer, cleaner modes); 0 = off
   syn.temperature = 1.0         # latents scaled by this (> 0; < 1 trades diversity for fidelity)
+
+  # ---------------------------------------------------------------- VAE family (model.name = vae | vae_mlp)
+  # The conv VAE's encoder is DCGAN's D (width model.d_width), its decoder DCGAN's G (model.g_width); the MLP
+  # VAE uses model.d_hidden / g_hidden. Adam runs at optim.g_lr with optim.b1/b2; ema.decay applies.
+  model.vae_likelihood = 'bernoulli'  # p(x|z) on pixels scaled to [0, 1]: bernoulli | gaussian
+  model.vae_scale = 0.0               # gaussian: fixed std on [0, 1] pixels; 0 = learned (one per channel)
+  loss.beta = 1.0                     # weight of the KL term (beta-VAE); > 0
+  loss.kl_warmup_steps = 0            # KL weight ramps linearly 0 -> beta over these steps; 0 = off
+  ev.iwae_samples = 100               # k of the importance-weighted bound reported with the ELBO (1 = ELBO)
   return config

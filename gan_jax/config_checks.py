@@ -19,6 +19,7 @@ MODES = ('train', 'sample', 'prepare', 'evaluate', 'train_classifier', 'train_do
 STAGE_VALIDATORS = (
     ('gan_jax.models', 'validate_model_config', ('train', 'sample', 'evaluate')),
     ('gan_jax.losses', 'validate_loss_config', ('train', 'sample', 'evaluate')),
+    ('gan_jax.train.families', 'validate_family_config', ('train', 'sample', 'evaluate')),
     ('gan_jax.metrics', 'validate_eval_config', ('train', 'evaluate', 'train_classifier')),
     ('gan_jax.augment', 'validate_gan_aug_config', ('train',)),
     ('gan_jax.metrics.downstream', 'validate_downstream_config', ('train_downstream',)),
@@ -83,7 +84,8 @@ def _check_eval_schedule(config) -> None:
   if not isinstance(ev.best_metric, str):
     raise ConfigError(f'eval.best_metric={ev.best_metric!r} must name an evaluation result (e.g. fid), '
                       'or be empty (no best checkpoint)')
-  if ev.every_steps > 0 and not ev.metrics:
+  from gan_jax.train.families import family_of  # pylint: disable=g-import-not-at-top
+  if ev.every_steps > 0 and not ev.metrics and not family_of(config).result_keys:
     raise ConfigError('eval.every_steps > 0 needs eval.metrics (empty: nothing to evaluate)')
 
 

@@ -22,6 +22,13 @@ def balanced_labels(num: int, num_classes: int) -> np.ndarray:
   return (np.arange(num) % num_classes).astype(np.int32)
 
 
+def draw_latents(key: jax.Array, shape, truncation: float = 0.0, temperature: float = 1.0) -> jax.Array:
+  """N(0, 1) latents (truncated to [-truncation, truncation] when truncation > 0) times temperature."""
+  z = (jax.random.truncated_normal(key, -truncation, truncation, shape, jnp.float32) if truncation > 0
+       else jax.random.normal(key, shape, jnp.float32))
+  return z * temperature
+
+
 class Sampler:
   """G in eval mode (train=False, running BatchNorm statistics) on the EMA params.
 
@@ -36,8 +43,7 @@ class Sampler:
 
     def sample(params, batch_stats, seed_and_chunk, labels):
       key = jax.random.fold_in(jax.random.PRNGKey(seed_and_chunk[0]), seed_and_chunk[1])
-      z = (jax.random.truncated_normal(key, -truncation, truncation, (chunk_size, latent_dim), jnp.float32)
-           if truncation > 0 else jax.random.normal(key, (chunk_size, latent_dim), jnp.float32)) * temperature
+      z = draw_latents(key, (chunk_size, latent_dim), truncation, temperature)
       labels = labels if self.num_classes else None
       return generator.apply({'params': params, 'batch_stats': batch_stats}, z, labels,
                              train=False).astype(jnp.float32)
@@ -90,35 +96,48 @@ def class_rows_picture(sample_fn: SampleFn, num_images: int, num_classes: int, s
   return pictures.image_grid(sample_fn(len(labels), seed, labels), cols=cols)
 
 
-def load_sampler(config: ml_collections.ConfigDict, workdir: str, which: str = 'latest',
-                 truncation: float = 0.0, temperature: float = 1.0) -> Tuple[SampleFn, int, Dict[str, Any]]:
-  """Restores the 'latest' or 'best' checkpoint of workdir -> (sample_fn, step, meta).
-
-  sample_fn is `Sampler.sample_fn` of the EMA generator (chunks of config.eval.batch_size). meta is the
-  checkpoint's metadata: 'example_shape', 'num_classes' (0 = unconditional), 'fake_label_probs' (the
-  training distribution of fake labels, or None), 'step', ... ConfigError when there is no checkpoint.
-  truncation > 0: latents from a normal truncated to [-truncation, truncation]; temperature scales them.
-  Needs no dataset: the class count comes from the checkpoint.
-  """
+def restore_checkpoint(config: ml_collections.ConfigDict, workdir: str, which: str = 'latest'):
+  """Restores the newest readable 'latest' (or 'best') checkpoint of workdir with its training family's
+  Trainer -> (trainer, state, step, meta); damaged newer checkpoints are set aside. Needs no dataset: the class count comes from the checkpoint's meta.
+  ConfigError when there is no checkpoint (or it does not fit the config)."""
   from gan_jax import checkpointing  # pylint: disable=g-import-not-at-top
   from gan_jax.train import setup as setup_lib  # pylint: disable=g-import-not-at-top
+  from gan_jax.train.families import build_trainer  # pylint: disable=g-import-not-at-top
 
   if which not in ('latest', 'best'):
     raise ConfigError(f'checkpoint={which!r} is not allowed; allowed: best, latest')
   best = which == 'best'
   store = checkpointing.CheckpointStore(setup_lib.checkpoint_dir(workdir, best), 1 if best else config.checkpoint.keep)
-  try:
-    step, setup, state = setup_lib.restore_newest(config, store)   # damaged newer checkpoints set aside
-    if step is None:
-      raise ConfigError(f'--workdir={workdir} has no {which} checkpoint in {store.directory}; train first '
-                        '(--mode=train)')
+
+  def restore(step):
     meta = store.read_meta(step)
     meta.setdefault('num_classes', 0)
+    trainer = build_trainer(config, meta['example_shape'], meta=meta)
+    return trainer, trainer.restore_state(store, step)[0], meta
+
+  try:
+    step, restored = store.restore_newest(restore)   # damaged newer checkpoints set aside
   finally:
     store.close()
-  sampler = Sampler(setup.generator, config.model.latent_dim, setup.mesh, config.eval.batch_size,
-                    setup.num_classes, truncation, temperature)
-  return sampler.sample_fn(state), step, meta
+  if step is None:
+    raise ConfigError(f'--workdir={workdir} has no {which} checkpoint in {store.directory}; train first '
+                      '(--mode=train)')
+  trainer, state, meta = restored
+  return trainer, state, step, meta
+
+
+def load_sampler(config: ml_collections.ConfigDict, workdir: str, which: str = 'latest',
+                 truncation: float = 0.0, temperature: float = 1.0) -> Tuple[SampleFn, int, Dict[str, Any]]:
+  """Restores the 'latest' or 'best' checkpoint of workdir -> (sample_fn, step, meta).
+
+  sample_fn is the training family's sampler (GANs: `Sampler.sample_fn` of the EMA generator; VAEs: the
+  decoder at prior draws), in chunks of config.eval.batch_size. meta is the checkpoint's metadata:
+  'example_shape', 'num_classes' (0 = unconditional), 'fake_label_probs' (GANs: the training distribution
+  of fake labels, or None), 'step', ... ConfigError when there is no checkpoint. Needs no dataset.
+  truncation > 0: latents from a normal truncated to [-truncation, truncation]; temperature scales them.
+  """
+  trainer, state, step, meta = restore_checkpoint(config, workdir, which)
+  return trainer.sample_fn(state, truncation, temperature), step, meta
 
 
 def check_label_flag(label: int, num_classes: int) -> None:

@@ -13,8 +13,8 @@ if TESTS_DIR not in sys.path:
 
 import pytest  # noqa: E402
 
-from run_helpers import (AUG_RUN_FLAGS, TINY_RUN_CONFIG, TINY_RUN_FLAGS, launch_command,  # noqa: E402,F401
-                         make_points_config, make_tiny_config, subprocess_env)
+from run_helpers import (AUG_RUN_FLAGS, FAMILY_RUN_CONFIGS, TINY_RUN_CONFIG, TINY_RUN_FLAGS,  # noqa: E402,F401
+                         launch_command, make_points_config, make_tiny_config, subprocess_env)
 
 
 @pytest.fixture(scope='session', autouse=True)
@@ -56,10 +56,10 @@ def run_launch(data_dir):
   return run
 
 
-def _finished_run(tmp_path_factory, data_dir, name, flags):
+def _finished_run(tmp_path_factory, data_dir, name, flags, config_file=TINY_RUN_CONFIG):
   import subprocess  # pylint: disable=g-import-not-at-top
   workdir = tmp_path_factory.mktemp(name)
-  command = launch_command(TINY_RUN_CONFIG, workdir, *flags, f'--config.data.data_dir={data_dir}')
+  command = launch_command(config_file, workdir, *flags, f'--config.data.data_dir={data_dir}')
   result = subprocess.run(command, env=subprocess_env(), capture_output=True, text=True, timeout=600)
   assert result.returncode == 0, result.stderr[-3000:]
   return workdir
@@ -75,3 +75,9 @@ def tiny_run(tmp_path_factory, data_dir):
 def aug_run(tmp_path_factory, data_dir):
   """Workdir of the finished TINY_RUN with AUG_RUN_FLAGS (DiffAugment + ADA + LeCam)."""
   return _finished_run(tmp_path_factory, data_dir, 'aug_run', AUG_RUN_FLAGS)
+
+
+@pytest.fixture(scope='session')
+def vae_run(tmp_path_factory, data_dir):
+  """Workdir of TINY_RUN_FLAGS with configs/vae_digits.py:tiny (the VAE family's reference run)."""
+  return _finished_run(tmp_path_factory, data_dir, 'vae_run', TINY_RUN_FLAGS, FAMILY_RUN_CONFIGS['vae'])

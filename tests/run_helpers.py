@@ -66,6 +66,10 @@ TINY_RUN_CONFIG = 'dcgan_digits.py:tiny'
 TINY_RUN_FLAGS = ('--config.train.steps=9', '--config.checkpoint.every_steps=3', '--config.checkpoint.keep=10',
                   '--config.train.log_every=1', '--config.train.sample_every=7')
 
+# The reference run of each training family (TINY_RUN_FLAGS with this config; tests/train/test_training_runs.py
+# compares runs with them) and the metrics compared step by step.
+FAMILY_RUN_CONFIGS = {'gan': TINY_RUN_CONFIG, 'vae': 'vae_digits.py:tiny'}
+FAMILY_LOSS_KEYS = {'gan': ('d_loss', 'g_loss'), 'vae': ('loss', 'kl')}
 # TINY_RUN with everything of data-efficient training on (gan_jax.augment, LeCam): DiffAugment and ADA,
 # p adjusted every step by 0.05 (8 / (0.16 * 1000)) from 0.5, so p and the LeCam anchors change every step.
 AUG_RUN_FLAGS = (*TINY_RUN_FLAGS, '--config.gan_aug.policy=color,translation,cutout,ada',

@@ -16,7 +16,7 @@ import json
 import logging
 import os
 import time
-from typing import Any, Callable, Dict, Union
+from typing import Any, Callable, Dict, Optional, Union
 
 import jax
 import numpy as np
@@ -114,9 +114,10 @@ class Evaluator:
         'runtime': runtime.describe_backend(),   # backend, device kind/count, process count
     }
 
-  def evaluate(self, sample_fn: Callable[[int, int], np.ndarray], split: str = 'val', step: int = 0
-               ) -> Dict[str, float]:
-    """Returns {result key: float}; see gan_jax.metrics.registry for the keys of each metric."""
+  def evaluate(self, sample_fn: Callable[[int, int], np.ndarray], split: str = 'val', step: int = 0,
+               extra: Optional[Dict[str, float]] = None) -> Dict[str, float]:
+    """Returns {result key: float}; see gan_jax.metrics.registry for the keys of each metric. `extra`:
+    results computed elsewhere (e.g. a VAE's likelihood bounds on `split`), recorded with these."""
     start = time.time()
     real = self.reference(split)
     num = self.config.eval.num_samples
@@ -132,22 +133,24 @@ class Evaluator:
       fake['label'] = requested
     context = {'ds': self.ds, 'config': self.config, 'samples': samples, 'split': split,
                'reference': self.reference}
-    results: Dict[str, float] = {}
+    results: Dict[str, float] = dict(extra or {})
     for name, metric in self.metrics.items():
       results.update({key: float(value) for key, value in metric.fn(real, fake, context).items()})
     record = {'step': int(step), 'split': split, 'results': results, 'seconds': time.time() - start,
               'provenance': self.provenance(split, len(real['features']), len(samples))}
     if jax.process_index() == 0:
-      self._write(record)
+      write_record(self.workdir, record)
     return results
 
-  def _write(self, record: Dict[str, Any]) -> None:
-    out_dir = os.path.join(self.workdir, 'eval')
-    os.makedirs(out_dir, exist_ok=True)
-    with open(os.path.join(out_dir, f'{record["split"]}_step{record["step"]}.json'), 'w') as f:
-      json.dump(record, f, indent=2, sort_keys=True)
-    with open(os.path.join(out_dir, 'results.jsonl'), 'a') as f:
-      f.write(json.dumps(record, sort_keys=True) + '\n')
+
+def write_record(workdir: str, record: Dict[str, Any]) -> None:
+  """workdir/eval/<split>_step<k>.json, and one line appended to workdir/eval/results.jsonl."""
+  out_dir = os.path.join(workdir, 'eval')
+  os.makedirs(out_dir, exist_ok=True)
+  with open(os.path.join(out_dir, f'{record["split"]}_step{record["step"]}.json'), 'w') as f:
+    json.dump(record, f, indent=2, sort_keys=True)
+  with open(os.path.join(out_dir, 'results.jsonl'), 'a') as f:
+    f.write(json.dumps(record, sort_keys=True) + '\n')
 
 
 def _load(record: Union[str, Dict[str, Any]]) -> Dict[str, Any]:

@@ -69,6 +69,7 @@ class DCGANGenerator(nn.Module):
   dtype: Any = jnp.float32
   init_std: float = 0.02
   num_classes: int = 0        # > 0: class-conditional BatchNorm, labels int [B] required
+  output_logits: bool = False   # VAE decoders: the pre-tanh output (the likelihood's parameters)
 
   @nn.compact
   def __call__(self, z: jax.Array, labels: Optional[jax.Array] = None, train: bool = False) -> jax.Array:
@@ -85,12 +86,13 @@ class DCGANGenerator(nn.Module):
           self.num_classes, lambda: _batch_norm(train, self.dtype, self.init_std), train, self.dtype)
       x = nn.relu(norm(x, labels))
     x = conv_t(self.channels, _KERNEL, _STRIDE, _PADDING)(x)
-    return jnp.tanh(x).astype(jnp.float32)
+    return (x if self.output_logits else jnp.tanh(x)).astype(jnp.float32)
 
 
 class DCGANDiscriminator(nn.Module):
   """images [B, resolution, resolution, channels] (+ labels int [B]) -> logits float32 [B // pack], or
-  (logits, class_logits [B, num_classes]) for conditional='acgan' (see conditioning.py)."""
+  (logits, class_logits [B, num_classes]) for conditional='acgan' (see conditioning.py);
+  float32 [B, outputs] when outputs > 1 (a VAE encoder's posterior mean and log-variance)."""
   resolution: int
   width: int                  # channels of the first layer
   pack: int = 1
@@ -99,6 +101,7 @@ class DCGANDiscriminator(nn.Module):
   conditional: str = 'none'   # none | projection | acgan
   num_classes: int = 0
   spectral_norm: bool = False
+  outputs: int = 1            # > 1: a VAE encoder, [B, outputs] and no conditioning head
 
   @nn.compact
   def __call__(self, x: jax.Array, labels: Optional[jax.Array] = None, train: bool = False):
@@ -113,6 +116,8 @@ class DCGANDiscriminator(nn.Module):
         x = _batch_norm(train, self.dtype, self.init_std)(x)
       x = nn.leaky_relu(x, 0.2)
     features = x
+    if self.outputs > 1:   # a VAE encoder: mean and log-variance, no conditioning head
+      return conv(self.outputs, start, 1, 0)(x).reshape(x.shape[0], self.outputs).astype(jnp.float32)
     x = conv(1, start, 1, 0)(x)     # start x start -> 1x1 logit map
     return conditioning.discriminator_outputs(
         x.reshape(x.shape[0]), features, labels, conditional=self.conditional, num_classes=self.num_classes,

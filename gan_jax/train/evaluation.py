@@ -25,6 +25,28 @@ def load_evaluator(config: ml_collections.ConfigDict, ds, workdir: str):
   return Evaluator(config, ds, workdir)
 
 
+def can_evaluate(evaluator, config: ml_collections.ConfigDict) -> bool:
+  """Whether a run has anything to evaluate: sample metrics, or its family's own results (a VAE's ELBO)."""
+  from gan_jax.train.families import family_of  # pylint: disable=g-import-not-at-top
+  return evaluator is not None or bool(family_of(config).result_keys)
+
+
+def evaluate_state(trainer, evaluator, state, ds, split: str, step: int, workdir: str) -> Dict[str, float]:
+  """The Evaluator's metrics of trainer.sample_fn(state) plus trainer.extra_metrics on `split`, written to
+  workdir/eval/ (also without an Evaluator when the family has results of its own) and printed."""
+  extra = trainer.extra_metrics(state, ds, split)
+  if evaluator is not None:
+    results = evaluator.evaluate(trainer.sample_fn(state), split, step, extra=extra)
+  else:
+    results = extra
+    if parallel.is_writer():
+      from gan_jax.metrics.evaluator import write_record  # pylint: disable=g-import-not-at-top
+      write_record(workdir, {'step': int(step), 'split': split, 'results': results,
+                             'provenance': {'dataset': ds.name, 'reference_split': split}})
+  report(results, split, step)
+  return results
+
+
 def best_value(results: Dict[str, float], best_metric: str) -> float:
   if best_metric not in results:
     raise ConfigError(f'eval.best_metric={best_metric!r} is not among the evaluation results; '
@@ -45,19 +67,17 @@ def _plain(value):
 
 
 def evaluate_checkpoint(config: ml_collections.ConfigDict, workdir: str, which: str = 'latest') -> Dict:
-  """--mode=evaluate: restores the latest (which='latest') or best ('best') checkpoint and evaluates the
-  EMA generator on the 'test' split. Returns the Evaluator's results."""
+  """--mode=evaluate: restores the latest (which='latest') or best ('best') checkpoint and evaluates it on
+  the 'test' split (the EMA generator's samples; a VAE's likelihood bounds too). Returns the results."""
   from gan_jax.data import prepare_dataset  # pylint: disable=g-import-not-at-top
-  from gan_jax.sampling import load_sampler  # pylint: disable=g-import-not-at-top
+  from gan_jax.sampling import restore_checkpoint  # pylint: disable=g-import-not-at-top
 
   if which not in ('latest', 'best'):
     raise ConfigError(f'--checkpoint={which!r} is not allowed; allowed: best, latest')
   ds = prepare_dataset(config, workdir, process_index=jax.process_index(),
                        process_count=jax.process_count())
   evaluator = load_evaluator(config, ds, workdir)
-  if evaluator is None:
+  if not can_evaluate(evaluator, config):
     raise ConfigError('eval.metrics is empty (or gan_jax.metrics is missing): nothing to evaluate')
-  sample_fn, step, _ = load_sampler(config, workdir, which)
-  results = evaluator.evaluate(sample_fn, 'test', step)
-  report(results, 'test', step)
-  return results
+  trainer, state, step, _ = restore_checkpoint(config, workdir, which)
+  return evaluate_state(trainer, evaluator, state, ds, 'test', step, workdir)

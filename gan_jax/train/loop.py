@@ -11,7 +11,7 @@ import itertools
 import math
 import os
 import time
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import jax
 import jax.numpy as jnp
@@ -25,12 +25,12 @@ from gan_jax.data import report as data_report
 from gan_jax.errors import NonFiniteLossError
 from gan_jax.logs import pictures
 from gan_jax.logs.writers import RunLogger, trim_jsonl
-from gan_jax.sampling import Sampler, class_rows_picture
+from gan_jax.sampling import class_rows_picture
 from gan_jax.train import evaluation, preemption, resume
 from gan_jax.train import setup as setup_lib
-from gan_jax.train.state import TrainState
+from gan_jax.train.families import build_trainer
 
-CONSOLE_KEYS = ('d_loss', 'g_loss', 'd_real_prob', 'd_fake_prob', 'd_real_logit', 'd_fake_logit')
+State = Any   # the training family's state pytree (gan: state.TrainState, vae: families.vae_state.VaeState)
 
 
 @jax.jit
@@ -39,10 +39,11 @@ def _tree_all_finite(tree) -> jax.Array:
   return jnp.all(jnp.stack(leaves))
 
 
-def _first_non_finite(host_metrics: List[Tuple[int, Dict[str, np.ndarray]]]) -> Optional[Tuple[int, str, float]]:
+def _first_non_finite(host_metrics: List[Tuple[int, Dict[str, np.ndarray]]], loss_keys=('d_loss', 'g_loss')
+                      ) -> Optional[Tuple[int, str, float]]:
   """(step, metric, value) of the first NaN/Inf, the losses named before the other metrics of a step."""
   for step, metrics in host_metrics:
-    for name in sorted(metrics, key=lambda n: (n not in ('d_loss', 'g_loss'), n)):
+    for name in sorted(metrics, key=lambda n: (n not in loss_keys, n)):
       if not np.isfinite(metrics[name]):
         return step, name, float(metrics[name])
   return None
@@ -72,8 +73,7 @@ class _Run:
     self.store = checkpointing.CheckpointStore(setup_lib.checkpoint_dir(self.workdir), config.checkpoint.keep)
     resume.check_resume(config, self.workdir, self.store.latest_step(), warn=self.writer)  # before any write
     self.ds = _prepare_dataset_once(config, self.workdir)
-    num_classes, fake_label_probs = setup_lib.class_info(config, self.ds)   # ConfigError before compiling
-    self.setup = setup_lib.build_setup(config, self.ds.example_shape, self.mesh, num_classes, fake_label_probs)
+    self.trainer = build_trainer(config, self.ds.example_shape, self.mesh, ds=self.ds)   # ConfigErrors here
     self.best_store = None
     self.best = math.inf
     self.last_saved = None
@@ -82,19 +82,18 @@ class _Run:
     """Logger, sampler and evaluator (which may train its classifier): after the resume check passed."""
     config = self.config
     self.logger = RunLogger(self.workdir, config.train.steps, self.writer)
-    self.sampler = Sampler(self.setup.generator, config.model.latent_dim, self.mesh, config.eval.batch_size,
-                           self.setup.num_classes)
     self.evaluator = evaluation.load_evaluator(config, self.ds, self.workdir)
-    if self.evaluator is not None and config.eval.every_steps > 0 and config.eval.best_metric:
+    self.can_evaluate = evaluation.can_evaluate(self.evaluator, config)
+    if self.can_evaluate and config.eval.every_steps > 0 and config.eval.best_metric:
       self.best_store = checkpointing.CheckpointStore(setup_lib.checkpoint_dir(self.workdir, best=True), 1)
       best_step, best = self.best_store.restore_newest(lambda s: self.best_store.read_meta(s)['best_value'])
       self.best = best if best_step is not None else math.inf
 
-  def initial_state(self) -> TrainState:
+  def initial_state(self) -> State:
     """The newest readable checkpoint (damaged newer ones set aside), or a fresh state."""
-    self.last_saved, restored = self.store.restore_newest(lambda s: setup_lib.restore_state(self.setup, self.store, s))
+    self.last_saved, restored = self.store.restore_newest(lambda s: self.trainer.restore_state(self.store, s))
     if self.last_saved is None:
-      return setup_lib.fresh_state(self.setup)
+      return self.trainer.fresh_state()
     print(f'resuming from {self.store.directory}/{self.last_saved}', flush=True)
     return restored[0]
 
@@ -106,7 +105,7 @@ class _Run:
       resume.record_config(self.config, self.workdir, start)
       trim_jsonl(self.logger.jsonl_path, start)
 
-  def stop(self, state: TrainState, step: int, stop: preemption.StopSignals):
+  def stop(self, state: State, step: int, stop: preemption.StopSignals):
     """Saves `step` (unless just saved), waits for every save, closes the logs: the exception to raise."""
     if self.last_saved != step:
       self.save(state, step)
@@ -119,7 +118,7 @@ class _Run:
   def check_finite(self, pending) -> list:
     """Fetches pending (step, device metrics) in one transfer; NonFiniteLossError at the first NaN/Inf."""
     host = jax.device_get(pending)
-    bad = _first_non_finite(host)
+    bad = _first_non_finite(host, self.trainer.loss_keys())
     if bad is not None:
       self.store.wait()
       last = (f'last good checkpoint: {self.store.directory}/{self.last_saved}' if self.last_saved is not None
@@ -128,38 +127,41 @@ class _Run:
                                f'checkpointing it; {last}')
     return host
 
-  def save(self, state: TrainState, step: int) -> None:
+  def save(self, state: State, step: int) -> None:
     if not bool(_tree_all_finite(state)):
       raise NonFiniteLossError(f'non-finite values in the training state at step {step}; not checkpointed')
-    self.store.save(step, state, setup_lib.checkpoint_meta(self.setup, step, self.ds.kind))
+    self.store.save(step, state, self.trainer.checkpoint_meta(step, self.ds.kind))
     self.last_saved = step
 
-  def samples_png(self, state: TrainState, step: int, path: str) -> None:
+  def samples_png(self, state: State, step: int, path: str) -> None:
+    """The sample grid at `path` (DIR/samples/step_k.png or DIR/generated.png) and the family's extra
+    pictures beside it (e.g. DIR/reconstructions/step_k.png or DIR/reconstructions.png)."""
     num = self.config.train.num_sample_images
-    sample_fn = self.sampler.sample_fn(state)   # the fixed latent: same seed each time
-    if self.setup.num_classes:   # one class per row
-      picture = class_rows_picture(sample_fn, num, self.setup.num_classes, self.config.seed)
+    sample_fn = self.trainer.sample_fn(state)   # the fixed latent: same seed each time
+    if self.trainer.num_classes:   # one class per row
+      picture = class_rows_picture(sample_fn, num, self.trainer.num_classes, self.config.seed)
     else:
       picture = pictures.samples_picture(sample_fn(num, self.config.seed), self.ds.mode_centers)
+    found = {'samples': picture, **self.trainer.pictures(state, self.ds)}
     if self.writer:
-      pictures.save_png(path, picture)
-      self.logger.picture(step, 'samples', picture)
+      for name, picture in found.items():
+        pictures.save_png(_beside(path, name), picture)
+        self.logger.picture(step, name, picture)
 
-  def evaluate(self, state: TrainState, step: int, split: str) -> Dict[str, float]:
-    results = self.evaluator.evaluate(self.sampler.sample_fn(state), split, step)
-    evaluation.report(results, split, step)
+  def evaluate(self, state: State, step: int, split: str) -> Dict[str, float]:
+    results = evaluation.evaluate_state(self.trainer, self.evaluator, state, self.ds, split, step, self.workdir)
     self.logger.tensorboard_scalars(step, {f'eval_{split}/{k}': v for k, v in results.items()
                                            if isinstance(v, (int, float, np.floating, np.integer))})
     return results
 
-  def maybe_keep_best(self, state: TrainState, step: int, results: Dict[str, float]) -> None:
+  def maybe_keep_best(self, state: State, step: int, results: Dict[str, float]) -> None:
     if self.best_store is None:
       return
     value = evaluation.best_value(results, self.config.eval.best_metric)
     if value < self.best:
       self.best = value
-      meta = setup_lib.checkpoint_meta(self.setup, step, self.ds.kind,
-                                       {'best_metric': self.config.eval.best_metric, 'best_value': value})
+      meta = self.trainer.checkpoint_meta(step, self.ds.kind,
+                                          {'best_metric': self.config.eval.best_metric, 'best_value': value})
       self.best_store.save(step, state, meta)
 
 
@@ -175,9 +177,20 @@ def _compile(step_fn, state, batch, rng, logger: RunLogger, step: int):
   return compiled
 
 
-def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> TrainState:
-  """Trains for config.train.steps G steps (resuming if DIR/checkpoints has one), then writes
-  DIR/generated.png and evaluates on the val split. Returns the final state.
+def _beside(path: str, name: str) -> str:
+  """DIR/samples/step_k.png -> DIR/<name>/step_k.png; DIR/generated.png -> DIR/<name>.png."""
+  if name == 'samples':
+    return path
+  folder, file = os.path.split(path)
+  if os.path.basename(folder) == 'samples':
+    return os.path.join(os.path.dirname(folder), name, file)
+  return os.path.join(folder, f'{name}.png')
+
+
+def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> State:
+  """Trains the model family of config.model.name for config.train.steps steps (resuming if
+  DIR/checkpoints has one), then writes DIR/generated.png (plus the family's pictures) and evaluates
+  on the val split. Returns the final state.
 
   RunStopped after SIGTERM/SIGINT (the current step saved); DiskFullError when a save runs out of space.
   """
@@ -193,7 +206,7 @@ def _train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, stop: p
   start = int(jax.device_get(state.step))
   run.record(start)
   rng = setup_lib.replicated_rng(state, run.mesh)
-  step_fn = setup_lib.make_train_step(run.setup)
+  step_fn = run.trainer.make_train_step()
   keys = ('image', 'label') if run.ds.num_classes else ('image',)
   batches = (parallel.to_global_batch({k: b[k] for k in keys}, run.mesh)
              for b in run.ds.train_iterator(train.batch_size, start_step=start))
@@ -212,7 +225,7 @@ def _train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, stop: p
     stop_now = stop.reached(step)   # a Python flag (one process) or JAX's preemption sync point
     log_now = step % train.log_every == 0 or step == train.steps or stop_now
     save_now = step == train.steps or (every > 0 and step % every == 0)
-    eval_now = run.evaluator is not None and eval_every > 0 and step % eval_every == 0 and not stop_now
+    eval_now = run.can_evaluate and eval_every > 0 and step % eval_every == 0 and not stop_now
     if log_now or save_now or eval_now:   # the only host syncs: never a checkpoint or an eval from NaNs
       window += run.check_finite(pending)
       pending = []
@@ -221,7 +234,7 @@ def _train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, stop: p
       scalars = {k: float(np.mean([m[k] for _, m in window])) for k in window[-1][1]}
       scalars.update(step_time=elapsed / len(window), steps_per_sec=len(window) / elapsed,
                      images_per_sec=len(window) * train.batch_size / elapsed)
-      run.logger.scalars(step, scalars, CONSOLE_KEYS)
+      run.logger.scalars(step, scalars, run.trainer.console_keys)
       window, window_start = [], time.perf_counter()
     if save_now:
       run.save(state, step)
@@ -236,7 +249,7 @@ def _train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, stop: p
   run.store.wait()
   stop.after_loop(f'after the last step: {run.store.directory}/{run.store.latest_step()} is saved')
   run.samples_png(state, train.steps, os.path.join(run.workdir, 'generated.png'))
-  if run.evaluator is not None and evaluated != train.steps:
+  if run.can_evaluate and evaluated != train.steps:
     run.evaluate(state, train.steps, 'val')
   run.logger.close()
   for store in (run.store, run.best_store):

@@ -1,7 +1,7 @@
 """Whole runs through launch.py in subprocesses, compared with the shared reference run (`tiny_run`):
 device-count and process-count invariance, bitwise resume after a stop and after SIGKILL. The device-count
 and SIGKILL tests also run a class-conditional (projection) ResNet with spectral norm, whose power-iteration
-vectors are part of the compared state."""
+vectors are part of the compared state, and the VAE family's reference run (configs/vae_digits.py:tiny)."""
 
 import json
 import os
@@ -14,7 +14,8 @@ import jax
 import numpy as np
 import pytest
 
-from run_helpers import AUG_RUN_FLAGS, TINY_RUN_CONFIG, TINY_RUN_FLAGS, launch_command, read_checkpoint, subprocess_env
+from run_helpers import (AUG_RUN_FLAGS, FAMILY_LOSS_KEYS, FAMILY_RUN_CONFIGS, TINY_RUN_CONFIG, TINY_RUN_FLAGS,
+                         launch_command, read_checkpoint, subprocess_env)
 
 FIRST_3_STEPS = (*TINY_RUN_FLAGS, '--config.train.steps=3')   # later flags win; constant lr: same 3 steps
 # case -> (config file, flags of the full run). All cases log and checkpoint on TINY_RUN_FLAGS' schedule.
@@ -23,8 +24,9 @@ CASES = {
     'dcgan': (TINY_RUN_CONFIG, TINY_RUN_FLAGS),
     'conditional_resnet_sn': ('cgan_digits.py:tiny', (*TINY_RUN_FLAGS, '--config.model.name=resnet')),
     'augmented': (TINY_RUN_CONFIG, AUG_RUN_FLAGS),
+    'vae': (FAMILY_RUN_CONFIGS['vae'], TINY_RUN_FLAGS),
 }
-REFERENCES = {'dcgan': 'tiny_run', 'conditional_resnet_sn': '_resnet_run', 'augmented': 'aug_run'}
+REFERENCES = {'dcgan': 'tiny_run', 'conditional_resnet_sn': '_resnet_run', 'augmented': 'aug_run', 'vae': 'vae_run'}
 
 
 @pytest.fixture(scope='module')
@@ -39,15 +41,15 @@ def _resnet_run(tmp_path_factory, data_dir):
 
 @pytest.fixture(params=sorted(CASES))
 def case(request):
-  """(config file, full-run flags, reference workdir) of each case."""
+  """(config file, full-run flags, reference workdir, compared loss keys) of each case."""
   config_file, flags = CASES[request.param]
   reference = request.getfixturevalue(REFERENCES[request.param])
-  return config_file, flags, reference
+  return config_file, flags, reference, FAMILY_LOSS_KEYS['vae' if request.param == 'vae' else 'gan']
 
 
-def _losses(workdir, steps=None):
+def _losses(workdir, steps=None, keys=FAMILY_LOSS_KEYS['gan']):
   with open(os.path.join(workdir, 'metrics.jsonl')) as f:
-    return [[r['d_loss'], r['g_loss']] for r in map(json.loads, f)][:steps]
+    return [[r[k] for k in keys] for r in map(json.loads, f)][:steps]
 
 
 def _assert_states_close(a, b, atol):
@@ -66,10 +68,11 @@ def _ok(result):
 
 
 def test_eight_devices_match_one_device(case, run_launch, tmp_path):
-  config_file, flags, reference = case
-  _ok(run_launch(config_file, tmp_path, *flags, '--config.train.steps=3', timeout=900,   # 8 fake devices compile slowly
-                 env=subprocess_env(XLA_FLAGS='--xla_force_host_platform_device_count=8')))
-  np.testing.assert_allclose(_losses(tmp_path), _losses(reference, 3), atol=1e-4)
+  config_file, flags, reference, keys = case
+  _ok(run_launch(config_file, tmp_path, *flags, '--config.train.steps=3',
+                 env=subprocess_env(XLA_FLAGS='--xla_force_host_platform_device_count=8'),
+                 timeout=900))   # compiling the augmented step for 8 devices takes minutes on a loaded 2-core CPU
+  np.testing.assert_allclose(_losses(tmp_path, keys=keys), _losses(reference, 3, keys), atol=1e-4)
   _assert_states_close(read_checkpoint(tmp_path, 3), read_checkpoint(reference, 3), atol=1e-4)
 
 
@@ -89,7 +92,7 @@ def test_two_processes_match_one_process(tiny_run, data_dir, tmp_path):
 
 
 def test_stop_then_sigkill_then_rerun_is_bitwise_identical(case, run_launch, data_dir, tmp_path):
-  config_file, flags, reference = case
+  config_file, flags, reference, keys = case
   # 1. A run stopped at step 3 (its last step), continued by the full command...
   _ok(run_launch(config_file, tmp_path, *flags, '--config.train.steps=3'))
   # 2. ...which is killed with SIGKILL after its checkpoint at step 6, before the one at 9 (the sample
@@ -108,10 +111,10 @@ def test_stop_then_sigkill_then_rerun_is_bitwise_identical(case, run_launch, dat
   assert f'resuming from {tmp_path / "checkpoints"}/6' in rerun.stdout
   final = read_checkpoint(tmp_path, 9)
   assert int(final['step']) == 9
-  if config_file != TINY_RUN_CONFIG:   # the spectral-norm vectors are part of the state
+  if config_file == CASES['conditional_resnet_sn'][0]:   # the spectral-norm vectors are part of the state
     assert any('/u' in jax.tree_util.keystr(p) for p, _ in jax.tree_util.tree_flatten_with_path(final)[0])
   _assert_states_identical(final, read_checkpoint(reference, 9))   # params, EMA, optimisers, rng, step, SN u, ADA, LeCam
-  assert _losses(tmp_path) == _losses(reference)   # each step logged once, with the same values
+  assert _losses(tmp_path, keys=keys) == _losses(reference, keys=keys)   # each step logged once, same values
   if flags == AUG_RUN_FLAGS:   # the augmentation state is not trivially equal: it moved every step
     assert float(final['ada']['p']) != 0.5 and int(final['lecam']['updates']) == 9
     with open(tmp_path / 'metrics.jsonl') as f:

@@ -11,6 +11,8 @@ from gan_jax.errors import ConfigError, DataError
 
 _CHUNK = 1024
 _SPLIT_NAMES = {'train': 'train', 'validation': 'val', 'valid': 'val', 'val': 'val', 'test': 'test'}
+# Catalogue datasets that store binary pixels as uint8 0/1: scaled to 0/255 like every other image.
+_BINARY_PIXELS = frozenset({'binarized_mnist'})
 
 
 def tfds_data_dir(data_config) -> str:
@@ -98,9 +100,16 @@ class TfdsSource(Source):
           yield records.RecordChunk(
               sources=[f'{self.name}/{tfds_split}/{i}' for i in range(index, index + n)],
               labels=np.asarray(labels, np.int64),
-              payload=images if static_shape else list(images),
+              payload=_scale_binary(self.name, images) if static_shape else list(images),
               splits=[_SPLIT_NAMES[tfds_split]] * n)
           index += n
 
     return records.SourceData(kind='image', chunks=chunks(), num_classes=num_classes, label_names=label_names,
                               has_splits=True, notes=notes)
+
+
+def _scale_binary(name: str, images: np.ndarray) -> np.ndarray:
+  """0/1 pixels of a _BINARY_PIXELS dataset -> 0/255 (uint8); other datasets unchanged."""
+  if name in _BINARY_PIXELS and images.dtype == np.uint8 and images.max(initial=0) <= 1:
+    return images * np.uint8(255)
+  return images
