@@ -72,9 +72,10 @@ def check_folder(path: str, names: List[str], image_size: int, channels: int) ->
   if not folder_classes or foreign:
     raise DataError(f'data.synthetic_path={path!r}: needs one subfolder per class named as the dataset\'s classes '
                     f'({", ".join(names[:12])}); found {"foreign " + str(foreign[:5]) if foreign else "none"}')
-  for file, cls, _ in entries:
-    if not cls:
+  for entry in entries:
+    if not entry.class_name or entry.fault is not None:   # faults are reported when the folder is read
       continue
+    file = entry.path
     try:
       with Image.open(file) as image:
         size, mode = image.size, image.mode
