@@ -154,21 +154,15 @@ def sample_to_file(config: ml_collections.ConfigDict, workdir: str, num_samples:
   """Writes DIR/samples.npz (`images`: float32 [N, *example_shape], [-1, 1] for images; conditional models
   also `labels`: int32 [N], class-balanced, or all `label` when label >= 0) and DIR/samples.png (one class
   per row for conditional models) from the latest checkpoint, with seed config.seed. Returns the .npz path."""
-  from gan_jax import checkpointing  # pylint: disable=g-import-not-at-top
-  from gan_jax.train import setup as setup_lib  # pylint: disable=g-import-not-at-top
-
   if num_samples <= 0:
     raise ConfigError(f'--num_samples={num_samples} must be positive')
   if config.model.num_classes or config.model.conditional == 'none':   # known without the checkpoint
     check_label_flag(label, config.model.num_classes if config.model.conditional != 'none' else 0)
-  store = checkpointing.CheckpointStore(setup_lib.checkpoint_dir(workdir), config.checkpoint.keep)
-  step = store.latest_step()
-  meta = store.read_meta(step) if step is not None else {}
-  store.close()
-  conditional = config.model.conditional != 'none'
-  check_label_flag(label, meta.get('num_classes', 0) if conditional else 0)   # before anything compiles
+  # Restoring compiles nothing (the sampler compiles on its first call): the label is checked against the
+  # class count of the newest readable checkpoint before anything compiles.
   sample_fn, step, meta = load_sampler(config, workdir, 'latest')
   num_classes = meta['num_classes']
+  check_label_flag(label, num_classes if config.model.conditional != 'none' else 0)
   labels = None
   if num_classes:
     labels = np.full(num_samples, label, np.int32) if label >= 0 else balanced_labels(num_samples, num_classes)

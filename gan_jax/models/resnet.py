@@ -73,7 +73,11 @@ class GBlock(nn.Module):
 
   @nn.compact
   def __call__(self, x, labels, train: bool):
-    conv = lambda k, gain: nn.Conv(self.features, (k, k), padding='SAME', dtype=self.dtype, kernel_init=xavier(gain))
+    # No biases: every output of a G block reaches a BatchNorm (the next block's, or G's last), which
+    # cancels a per-channel constant. Their gradient is zero up to rounding, which Adam would amplify into
+    # updates of order lr in arbitrary directions (and a 1-vs-8-device difference of the same order).
+    conv = lambda k, gain: nn.Conv(self.features, (k, k), padding='SAME', use_bias=False, dtype=self.dtype,
+                                   kernel_init=xavier(gain))
     norm = lambda: conditioning.generator_norm(self.num_classes, lambda: _bn(train, self.dtype), train, self.dtype)
     h = nn.relu(norm()(x, labels))
     h = conv(3, math.sqrt(2))(_upsample(h))
@@ -93,7 +97,7 @@ class ResNetGenerator(nn.Module):
   @nn.compact
   def __call__(self, z: jax.Array, labels: Optional[jax.Array] = None, train: bool = False) -> jax.Array:
     start_width, widths = g_plan(self.resolution, self.width)
-    x = nn.Dense(4 * 4 * start_width, dtype=self.dtype, kernel_init=xavier())(z)
+    x = nn.Dense(4 * 4 * start_width, use_bias=False, dtype=self.dtype, kernel_init=xavier())(z)   # see GBlock
     x = x.reshape(z.shape[0], 4, 4, start_width)
     for features in widths:
       x = GBlock(features, self.num_classes, self.dtype)(x, labels, train)

@@ -70,10 +70,15 @@ class _Run:
     self.writer = parallel.is_writer()
     self.mesh = parallel.make_data_mesh()
     parallel.check_global_batch(config.train.batch_size, config.model.pack)
-    self.store = checkpointing.CheckpointStore(setup_lib.checkpoint_dir(self.workdir), config.checkpoint.keep)
-    resume.check_resume(config, self.workdir, self.store.latest_step(), warn=self.writer)  # before any write
+    # The checkpoint directory is created only once the data and the model are known to fit the config,
+    # so that a refused run leaves the workdir as it found it.
+    open_store = lambda: checkpointing.CheckpointStore(setup_lib.checkpoint_dir(self.workdir),
+                                                       config.checkpoint.keep)
+    self.store = open_store() if os.path.isdir(setup_lib.checkpoint_dir(self.workdir)) else None
+    resume.check_resume(config, self.workdir, self.store and self.store.latest_step(), warn=self.writer)
     self.ds = _prepare_dataset_once(config, self.workdir)
     self.trainer = build_trainer(config, self.ds.example_shape, self.mesh, ds=self.ds)   # ConfigErrors here
+    self.store = self.store or open_store()
     self.best_store = None
     self.best = math.inf
     self.last_saved = None
