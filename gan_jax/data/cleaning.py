@@ -236,21 +236,28 @@ def drop_outliers(clean: CleanData, score_name: str, threshold: float, labelled:
 
 
 def drop_cross_split_duplicates(clean: CleanData, threshold: int, log: CleaningLog) -> CleanData:
-  """Drops val/test examples that have an exact (or, threshold >= 0, near) copy in train."""
-  train = np.flatnonzero(clean.splits == 'train')
-  held_out = np.flatnonzero(clean.splits != 'train')
+  """Drops val examples with a copy in train, and test examples with a copy in train or val.
+
+  A copy is an equal content hash or, when threshold >= 0, a perceptual hash within threshold bits.
+  """
   drop = np.zeros(len(clean), bool)
   details = [''] * len(clean)
-  train_by_hash = {h: i for i, h in zip(train[::-1], clean.content_hash[train][::-1])}
-  for i in held_out:
-    if clean.content_hash[i] in train_by_hash:
-      drop[i] = True
-      details[i] = f'copy of train {clean.sources[train_by_hash[clean.content_hash[i]]]}'
-  q, r = near_duplicates.near_pairs(clean.perceptual_hash[held_out], threshold, clean.perceptual_hash[train])
-  for qi, ri in zip(q, r):
-    if not drop[held_out[qi]]:
-      drop[held_out[qi]] = True
-      details[held_out[qi]] = f'near copy of train {clean.sources[train[ri]]}'
+  for split, earlier in (('val', ('train',)), ('test', ('train', 'val'))):
+    reference = np.flatnonzero(np.isin(clean.splits, earlier) & ~drop)
+    held_out = np.flatnonzero(clean.splits == split)
+    if not len(reference) or not len(held_out):
+      continue
+    by_hash = {h: i for i, h in zip(reference[::-1], clean.content_hash[reference][::-1])}
+    for i in held_out:
+      if clean.content_hash[i] in by_hash:
+        j = by_hash[clean.content_hash[i]]
+        drop[i] = True
+        details[i] = f'copy of {clean.splits[j]} {clean.sources[j]}'
+    q, r = near_duplicates.near_pairs(clean.perceptual_hash[held_out], threshold, clean.perceptual_hash[reference])
+    for qi, ri in zip(q, r):
+      if not drop[held_out[qi]]:
+        drop[held_out[qi]] = True
+        details[held_out[qi]] = f'near copy of {clean.splits[reference[ri]]} {clean.sources[reference[ri]]}'
   return _drop(clean, drop, 'cross_split_duplicate', details, log)
 
 
