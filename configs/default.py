@@ -63,7 +63,7 @@ def get_config() -> ml_collections.ConfigDict:
   data.clean.min_size = 8                    # drop images smaller than this on either side (pixels)
   data.clean.exact_duplicates = True
   data.clean.near_duplicate_threshold = 2    # max Hamming distance between 64-bit perceptual hashes; -1 = off (4 also merged distinct 8x8 digits)
-  data.clean.cross_split_duplicates = True   # drop val/test images that have a (near) copy in train
+  data.clean.cross_split_duplicates = True   # drop val images with a (near) copy in train, test ones with one in train or val
   data.clean.outlier_score = 'none'          # none | mad (robust z-score of a feature embedding)
   data.clean.outlier_threshold = 6.0
   # Input pipeline.
