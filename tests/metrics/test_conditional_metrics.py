@@ -51,8 +51,11 @@ def test_cas_on_real_training_data_approaches_classifier_test_accuracy(digits_cl
   cas = cas_for_dataset(config, ds, train['image'], train['label'], 'test')['cas']
   assert cas == pytest.approx(trained['test_accuracy'], abs=0.03)
   # Labels that carry no information give a chance-level classifier.
+  # (A quarter of the steps: a classifier that fits noise labels longer does not get better on the test split.)
   noise = np.random.RandomState(0).permutation(train['label'])
-  assert cas_for_dataset(config, ds, train['image'], noise, 'test')['cas'] < 0.3
+  short = config.copy_and_resolve_references()
+  short.classifier.steps = config.classifier.steps // 4
+  assert cas_for_dataset(short, ds, train['image'], noise, 'test')['cas'] < 0.3
 
 
 def test_conditional_accuracy_function():

@@ -43,7 +43,7 @@ def test_features_and_logits_match_without_resize(models):
   """The network alone on a small input (96 px keeps it fast; the graph needs >= 75 px)."""
   torch_model, variables = models
   images = np.random.RandomState(0).uniform(-1, 1, (2, 96, 96, 3)).astype(np.float32)
-  out = FIDInceptionV3(resize=False).apply(variables, jnp.asarray(images))
+  out = jax.jit(FIDInceptionV3(resize=False).apply)(variables, jnp.asarray(images))
   for flax_value, torch_value in zip((out['pool3'], out['logits'], out['logits_unbiased']),
                                      _torch_outputs(torch_model, images, resize=False)):
     _assert_close(flax_value, torch_value)
