@@ -18,6 +18,13 @@ from run_helpers import (AUG_RUN_FLAGS, FAMILY_RUN_CONFIGS, TINY_RUN_CONFIG, TIN
 
 
 @pytest.fixture(scope='session', autouse=True)
+def _compilation_cache_for_subprocesses(tmp_path_factory):
+  """launch.py subprocesses of this worker share a persistent compilation cache (run_helpers.subprocess_env)."""
+  import run_helpers  # pylint: disable=g-import-not-at-top
+  os.environ[run_helpers.COMPILATION_CACHE_VAR] = str(tmp_path_factory.mktemp('jax_compilation_cache'))
+
+
+@pytest.fixture(scope='session', autouse=True)
 def _tensorflow_without_gpus():
   """TF is only an input pipeline here: keep it off the GPUs so JAX owns them."""
   import tensorflow as tf  # pylint: disable=g-import-not-at-top

@@ -27,11 +27,20 @@ def make_points_config(data_dir: str = ''):
   return config
 
 
-def subprocess_env(**extra) -> dict:
-  """Environment for a launch.py subprocess: CPU only, quiet TF, repo importable."""
+# Set by tests/conftest.py: one persistent XLA compilation cache per test worker, so the many launch.py runs
+# of the same tiny configs compile each program once (a cached executable computes bitwise the same).
+COMPILATION_CACHE_VAR = 'GAN_JAX_TEST_COMPILATION_CACHE'
+
+
+def subprocess_env(compilation_cache: bool = True, **extra) -> dict:
+  """Environment for a launch.py subprocess: CPU only, quiet TF, repo importable, the tests' compilation
+  cache (compilation_cache=False: compile everything, e.g. to keep a run's slow moments slow)."""
   env = dict(os.environ, JAX_PLATFORMS='cpu', TF_ENABLE_ONEDNN_OPTS='0', TF_CPP_MIN_LOG_LEVEL='2',
              PYTHONPATH=os.pathsep.join(filter(None, [REPO_ROOT, os.environ.get('PYTHONPATH', '')])))
   env.pop('XLA_FLAGS', None)
+  env.pop('JAX_COMPILATION_CACHE_DIR', None)
+  if compilation_cache and os.environ.get(COMPILATION_CACHE_VAR):
+    env['JAX_COMPILATION_CACHE_DIR'] = os.environ[COMPILATION_CACHE_VAR]
   env.update(extra)
   return env
 

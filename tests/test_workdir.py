@@ -59,7 +59,7 @@ def test_unwritable_workdir_exits_2_before_preparing_data(data_dir):
     os.chmod(workdir, 0o555)
     data = os.path.join(base, 'data')   # where a data preparation would have written
     command = launch_command(TINY_RUN_CONFIG, workdir, f'--config.data.data_dir={data}')
-    result = subprocess.run([*prefix, *command], env=subprocess_env(HOME=base), capture_output=True, text=True,
+    result = subprocess.run([*prefix, *command], env=subprocess_env(False, HOME=base), capture_output=True, text=True,
                             timeout=120, cwd=base)
     line = _one_error_line(result)
     assert f'--workdir={workdir} cannot be written (Permission denied' in line

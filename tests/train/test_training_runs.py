@@ -97,8 +97,10 @@ def test_stop_then_sigkill_then_rerun_is_bitwise_identical(case, run_launch, dat
   _ok(run_launch(config_file, tmp_path, *flags, '--config.train.steps=3'))
   # 2. ...which is killed with SIGKILL after its checkpoint at step 6, before the one at 9 (the sample
   #    grid at step 7 compiles the sampler, which keeps that window open for a second or more)...
+  #    (compiled afresh: a cached sampler would shorten that window)
   proc = subprocess.Popen(launch_command(config_file, tmp_path, *flags, f'--config.data.data_dir={data_dir}'),
-                          env=subprocess_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                          env=subprocess_env(compilation_cache=False), stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL)
   deadline = time.time() + 300
   while not (tmp_path / 'checkpoints' / '6').exists() and proc.poll() is None and time.time() < deadline:
     time.sleep(0.02)
