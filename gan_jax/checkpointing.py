@@ -12,7 +12,9 @@ out of disk space raises DiskFullError naming the failed and the intact checkpoi
 
 import contextlib
 import errno
+import gc
 import hashlib
+import inspect
 import json
 import os
 import sys
@@ -67,6 +69,25 @@ def _leaf_shapes(tree) -> Dict[str, Tuple[int, ...]]:
   return {_path_name(path): tuple(leaf.shape) for path, leaf in leaves}
 
 
+@contextlib.contextmanager
+def _abandoned_reads_silenced():
+  """Reading a damaged step makes orbax abandon its other array reads as coroutines; when they are collected
+  Python prints 'Exception ignored in: <coroutine ...>' with a traceback, after the one-line warning that
+  already says the step is damaged. Collects them here without that print (other unraisable errors print)."""
+  previous = sys.unraisablehook
+
+  def hook(unraisable):
+    if not inspect.iscoroutine(unraisable.object):
+      previous(unraisable)
+
+  sys.unraisablehook = hook
+  try:
+    yield
+  finally:
+    gc.collect()
+    sys.unraisablehook = previous
+
+
 class CheckpointStore:
   """One Orbax CheckpointManager holding items 'state' (StandardSave) and 'meta' (JSON)."""
 
@@ -112,14 +133,15 @@ class CheckpointStore:
     """
     damaged = []
     for step in sorted(self._manager.all_steps(), reverse=True):
-      try:
-        value, error = restore(step), None
-      except ConfigError:
-        raise
-      except Exception as e:  # pylint: disable=broad-except  (every kind of damage raises its own type)
-        value, error = None, e
-      if not _all_processes_agree(error is None):
-        damaged.append((step, _one_line(error) if error else 'unreadable on another process'))
+      with _abandoned_reads_silenced():
+        try:
+          value, why = restore(step), None
+        except ConfigError:
+          raise
+        except Exception as e:  # pylint: disable=broad-except  (every kind of damage raises its own type)
+          value, why = None, _one_line(e)   # keep the words only: the exception holds orbax's pending reads
+      if not _all_processes_agree(why is None):
+        damaged.append((step, why or 'unreadable on another process'))
         continue
       self._set_aside(damaged, step)
       return step, value

@@ -14,7 +14,9 @@ import jax
 import numpy as np
 import pytest
 
-from run_helpers import TINY_RUN_CONFIG, TINY_RUN_FLAGS, launch_command, read_checkpoint, subprocess_env
+from run_helpers import REPO_ROOT, TINY_RUN_CONFIG, TINY_RUN_FLAGS, launch_command, read_checkpoint, subprocess_env
+
+LAUNCH_PY = os.path.join(REPO_ROOT, 'launch.py')
 
 
 def _one_error_line(result, status=2):
@@ -44,13 +46,17 @@ def _as_nobody():
   prefix = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups']
   if not shutil.which('setpriv') or subprocess.run([*prefix, 'true'], capture_output=True).returncode != 0:
     return None
+  # The user must be able to read the checkout (a clone in a private 0700 directory, e.g. mktemp -d, is not).
+  if subprocess.run([*prefix, 'test', '-r', LAUNCH_PY], capture_output=True).returncode != 0:
+    return None
   return prefix
 
 
 def test_unwritable_workdir_exits_2_before_preparing_data(data_dir):
   prefix = _as_nobody()
   if prefix is None:
-    pytest.skip('running as root and setpriv cannot drop to an unprivileged user: root writes anywhere')
+    pytest.skip('running as root, and setpriv cannot drop to an unprivileged user who can read the checkout: '
+                'root writes anywhere')
   base = tempfile.mkdtemp(prefix='gan_jax_unwritable_', dir='/tmp')   # outside pytest's private (0700) tree
   try:
     os.chmod(base, 0o755)
