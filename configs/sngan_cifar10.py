@@ -11,21 +11,27 @@ from configs import default
 from configs.shrink import apply_switch
 
 
-def get_config(arg: str = ''):
-  config = default.get_config()
-  config.data.name = 'cifar10'
-  config.data.image_size = 32
-  config.data.channels = 3
+def apply_sngan_recipe(config):
+  """The published SNGAN training recipe on any config: ResNet, spectral norm on D, hinge loss, n_critic 5,
+  Adam 2e-4 with betas (0, 0.9), linear decay (shared by configs/sngan_digits.py)."""
   config.model.name = 'resnet'
-  config.model.latent_dim = 128
-  config.model.g_width = 256
-  config.model.d_width = 128
   config.model.d_spectral_norm = True
   config.loss.name = 'hinge'
   config.loss.n_critic = 5
   config.optim.g_lr = config.optim.d_lr = 2e-4
   config.optim.b1, config.optim.b2 = 0.0, 0.9
   config.optim.schedule = 'linear'
+  return config
+
+
+def get_config(arg: str = ''):
+  config = apply_sngan_recipe(default.get_config())
+  config.data.name = 'cifar10'
+  config.data.image_size = 32
+  config.data.channels = 3
+  config.model.latent_dim = 128
+  config.model.g_width = 256
+  config.model.d_width = 128
   config.ema.decay = 0.0            # the published numbers use G itself
   config.train.steps = 100_000
   config.train.batch_size = 64

@@ -6,20 +6,14 @@ on every D layer, hinge loss, Adam 2e-4 betas (0, 0.9), n_critic 5, linear decay
 
 from configs import dcgan_digits
 from configs.shrink import apply_switch
+from configs.sngan_cifar10 import apply_sngan_recipe
 
 
 def get_config(arg: str = ''):
-  config = dcgan_digits.get_config()
-  config.model.name = 'resnet'
+  config = apply_sngan_recipe(dcgan_digits.get_config())
   config.model.latent_dim = 64
   config.model.g_width = 64         # published 256 / 128 (configs/sngan_cifar10.py); narrower for CPU
   config.model.d_width = 64
-  config.model.d_spectral_norm = True
-  config.loss.name = 'hinge'
-  config.loss.n_critic = 5
-  config.optim.g_lr = config.optim.d_lr = 2e-4
-  config.optim.b1, config.optim.b2 = 0.0, 0.9
-  config.optim.schedule = 'linear'
   config.train.steps = 2000
   config.train.batch_size = 64
   return apply_switch(config, arg)
