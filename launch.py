@@ -19,11 +19,11 @@ from absl import app, flags, logging  # noqa: E402
 from ml_collections import config_flags  # noqa: E402
 
 from gan_jax import cli  # noqa: E402
+from gan_jax.modes import MODES  # noqa: E402
 
 config_flags.DEFINE_config_file('config', None, 'Experiment config file (configs/*.py[:arg]).', lock_config=True)
 flags.DEFINE_string('workdir', None, 'Directory for checkpoints, logs, samples and reports.')
-flags.DEFINE_enum('mode', 'train', ['train', 'sample', 'prepare', 'evaluate', 'train_classifier',
-                                     'train_downstream', 'synthesize'], 'What to do.')
+flags.DEFINE_enum('mode', 'train', list(MODES), 'What to do (gan_jax/modes.py).')
 flags.DEFINE_integer('num_samples', 1000, '--mode=sample: how many samples to write.')
 flags.DEFINE_integer('label', -1, '--mode=sample, conditional models: the class to sample (-1: all, balanced).')
 flags.DEFINE_enum('checkpoint', 'latest', ['latest', 'best'], '--mode=evaluate|synthesize: which checkpoint.')
@@ -31,33 +31,6 @@ flags.DEFINE_integer('num_per_class', 0, '--mode=synthesize: images per class (o
 flags.DEFINE_string('balance_to', '', '--mode=synthesize: max = top every class up to the largest train class.')
 flags.mark_flags_as_required(['config', 'workdir'])
 FLAGS = flags.FLAGS
-
-
-def _prepare(config, workdir):
-  from gan_jax.data import format_report_summary, prepare_dataset
-  print(format_report_summary(prepare_dataset(config, workdir).report))
-
-
-def _run(mode, config, workdir):
-  if mode == 'train':
-    from gan_jax.train.loop import train_and_evaluate
-    return train_and_evaluate(config, workdir)
-  if mode == 'sample':
-    from gan_jax.sampling import sample_to_file
-    return sample_to_file(config, workdir, FLAGS.num_samples, FLAGS.label)
-  if mode == 'evaluate':
-    from gan_jax.train.evaluation import evaluate_checkpoint
-    return evaluate_checkpoint(config, workdir, FLAGS.checkpoint)
-  if mode == 'train_classifier':
-    from gan_jax.metrics import train_classifier
-    return print(train_classifier(config, workdir))
-  if mode == 'synthesize':
-    from gan_jax.synthesize import synthesize
-    return synthesize(config, workdir, FLAGS.num_per_class, FLAGS.balance_to, FLAGS.checkpoint)
-  if mode == 'train_downstream':
-    from gan_jax.metrics.downstream import format_scores, train_downstream
-    return print(format_scores(train_downstream(config, workdir)))
-  return _prepare(config, workdir)
 
 
 def main(argv):
@@ -79,7 +52,7 @@ def main(argv):
     if FLAGS.mode == 'train' and parallel.is_writer():
       workdir_lib.lock_workdir(workdir)
     from gan_jax.data import tf_env  # noqa: F401  (TF quiet and without GPUs: JAX owns them)
-    _run(FLAGS.mode, config, workdir)
+    MODES[FLAGS.mode](config, workdir, FLAGS)
 
 
 if __name__ == '__main__':
