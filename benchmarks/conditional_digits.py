@@ -9,7 +9,7 @@ classifier: FID, intra-FID (train-split reference per class; conditional models:
 class, unconditional: grouped by the classifier's prediction), precision/recall (k=3), and for conditional
 models conditional accuracy (GAN-test) and CAS. Step time: the mean `step_time` of metrics.jsonl after the
 first logging window (compilation excluded). Finished runs are read back from their workdirs, so a rerun only
-does what is missing. Writes benchmarks/results/conditional_digits.{json,md}.
+does what is missing; results of another schedule (width, batch, steps, eval samples) are not merged. Writes benchmarks/results/conditional_digits.{json,md}.
 """
 
 import json
@@ -78,10 +78,14 @@ def mean_se(values):
   return mean, math.sqrt(var / len(values))
 
 
+def schedule_name() -> str:
+  return f'w{FLAGS.width}_b{FLAGS.batch}_s{FLAGS.steps}_n{FLAGS.eval_samples}'
+
+
 def write_tables(all_runs, command: str) -> None:
   os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
   with open(RESULTS + '.json', 'w') as f:
-    json.dump({'command': command, 'runs': all_runs}, f, indent=2, sort_keys=True)
+    json.dump({'command': command, 'schedule': schedule_name(), 'runs': all_runs}, f, indent=2, sort_keys=True)
   lines = [f'`{command}`', '', '| model | seeds | ' + ' | '.join(COLUMNS) + ' |',
            '|' + ' --- |' * (len(COLUMNS) + 2)]
   for model in MODELS:
@@ -109,10 +113,12 @@ def main(argv):
   all_runs = {}
   if os.path.isfile(RESULTS + '.json'):
     with open(RESULTS + '.json') as f:
-      all_runs = json.load(f)['runs']
+      previous = json.load(f)
+    if previous.get('schedule') == schedule_name():   # results of another schedule are not merged in
+      all_runs = previous['runs']
   for model in FLAGS.models.split(','):
     for seed in range(FLAGS.seeds):
-      workdir = os.path.join(FLAGS.workdir, f'{model}_w{FLAGS.width}_b{FLAGS.batch}_s{FLAGS.steps}', f'seed{seed}')
+      workdir = os.path.join(FLAGS.workdir, f'{model}_{schedule_name()}', f'seed{seed}')
       result = read_run(workdir)
       if result is None:
         train_and_evaluate(run_config(model, seed), workdir)
