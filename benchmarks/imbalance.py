@@ -11,12 +11,18 @@ classifier's trainer, 400 Adam steps, batch 64) is trained with
   undersample   data.rebalance=undersample (every class min_count times per epoch)
   inverse       classifier.class_weighting=inverse
   effective     classifier.class_weighting=effective_number, cb_beta=0.99
-  cgan_balance  real + samples of a projection cGAN trained on the SAME long-tailed split, each class topped
-                up to the largest class (--mode=synthesize, data.synthetic_fill=balance). The cGAN: DCGAN
-                with conditional BatchNorm G and projection D, widths 32, z 64, non-saturating loss, Adam
-                2e-4, batch 64, 3,000 steps, EMA 0.998, no evaluation (--gan_steps/--gan_width; cGAN runs
-                only for --gan_factors, default IF = 10, to keep the CPU budget)
-  cgan_only     the synthetic set alone, n_max per class (classifier.train_data=synthetic: CAS)
+  <gen>_balance real + samples of a class-conditional generator trained on the SAME long-tailed split,
+                each class topped up to the largest class (--mode=synthesize, data.synthetic_fill=balance)
+  <gen>_only    that generator's samples alone, n_max per class (classifier.train_data=synthetic: CAS)
+for the generators <gen> (GENERATORS below; --methods picks; they train only for --gan_factors and
+--gan_seeds, to keep the CPU budget):
+  cgan          projection cGAN: the conditional DCGAN (cBN G with the learned class code, projection D),
+                widths 32 (--gan_width), z 64, non-saturating loss, Adam 2e-4, batch 64, 3,000 steps
+                (--gan_steps), EMA 0.998, no evaluation
+  cgan_da       the same cGAN with DiffAugment color,translation,cutout on everything D sees
+  cvae          conditional VAE (configs/vae_digits.py's model at 16x16: DCGAN-shaped encoder/decoder, widths 32,
+                16 latents, Bernoulli likelihood, labels into encoder and decoder, Adam 1e-3, KL warm-up 500
+                steps, EMA 0.998), the same number of steps
 and scored on the real balanced test split (balanced accuracy; minority recall = mean recall of the 5
 rarest train classes, labels 5-9). The ceiling is plain cross-entropy on the balanced split (IF = 1).
 Seeds vary the classifier's and the cGAN's initialisation and batches; the data split (split_seed 0) is
@@ -42,12 +48,17 @@ CLASSICAL = {   # method -> (data.rebalance, classifier.class_weighting)
     'plain': ('none', 'none'), 'oversample': ('oversample', 'none'), 'undersample': ('undersample', 'none'),
     'inverse': ('none', 'inverse'), 'effective': ('none', 'effective_number'),
 }
-GENERATIVE = ('cgan_balance', 'cgan_only')
+GENERATOR_LABELS = {'cgan': 'cGAN', 'cgan_da': 'cGAN + DiffAugment', 'cvae': 'cVAE'}
+USES = {   # method suffix -> (data.synthetic_fill, classifier.train_data, label)
+    'balance': ('balance', 'real+synthetic', 'real + {} samples to balance'),
+    'only': ('all', 'synthetic', '{} samples only (CAS)'),
+}
+GENERATIVE = tuple(f'{g}_{use}' for g in GENERATOR_LABELS for use in USES)
 LABELS = {
     'ceiling': 'balanced train split (ceiling, IF = 1)', 'plain': 'plain cross-entropy',
     'oversample': 'oversampling', 'undersample': 'undersampling', 'inverse': 'inverse-frequency weights',
-    'effective': 'effective-number weights (beta 0.99)', 'cgan_balance': 'real + cGAN samples to balance',
-    'cgan_only': 'cGAN samples only (CAS)',
+    'effective': 'effective-number weights (beta 0.99)',
+    **{f'{g}_{use}': USES[use][2].format(label) for g, label in GENERATOR_LABELS.items() for use in USES},
 }
 MINORITY = (5, 6, 7, 8, 9)
 SECTION = '## Class imbalance: what generated data buys a classifier (issue 13)'
@@ -62,17 +73,45 @@ def base_config(out: str, factor: float, seed: int, image_size: int):
   return config
 
 
-def gan_config(config, steps: int, width: int):
-  """A projection cGAN (cBN G, projection D) with dcgan_digits' non-saturating loss, short schedule, no eval.
+def _schedule(config, steps: int):
+  config.train.update(steps=steps, batch_size=64, log_every=max(steps // 4, 1), sample_every=0)
+  config.checkpoint.every_steps = steps
+  config.eval.update(metrics=(), every_steps=0, best_metric='')
+  return config
+
+
+def cgan_config(config, steps: int, width: int):
+  """A projection cGAN (cBN G + class code, projection D) with dcgan_digits' non-saturating loss, no eval.
 
   (configs/cgan_digits.py's hinge loss left G at a grey image after 1,000 steps at 16x16 in a trial.)"""
   config = config.copy_and_resolve_references()
   config.model.update(conditional='projection', fake_labels='data', g_width=width, d_width=width)
   config.loss.name = 'non_saturating'
-  config.train.update(steps=steps, batch_size=64, log_every=max(steps // 4, 1), sample_every=0)
-  config.checkpoint.every_steps = steps
-  config.eval.update(metrics=(), every_steps=0, best_metric='')
+  return _schedule(config, steps)
+
+
+def cgan_da_config(config, steps: int, width: int):
+  config = cgan_config(config, steps, width)
+  config.gan_aug.policy = 'color,translation,cutout'
   return config
+
+
+def cvae_config(config, steps: int, width: int):
+  """configs/vae_digits.py's model and optimiser, conditional, at the benchmark's image size."""
+  from configs import vae_digits  # pylint: disable=g-import-not-at-top
+  vae = vae_digits.get_config()
+  config = config.copy_and_resolve_references()
+  config.model = vae.model.copy_and_resolve_references()
+  config.model.update(conditional='projection', g_width=width, d_width=width)
+  config.loss = vae.loss.copy_and_resolve_references()
+  config.optim = vae.optim.copy_and_resolve_references()
+  config.ema.decay = vae.ema.decay
+  config = _schedule(config, steps)
+  config.eval.iwae_samples = vae.eval.iwae_samples
+  return config
+
+
+GENERATORS = {'cgan': cgan_config, 'cgan_da': cgan_da_config, 'cvae': cvae_config}
 
 
 def summarise(result: dict) -> dict:
@@ -128,15 +167,15 @@ class Runner:
     return self.record('ceiling', 1.0, seed, lambda: self.downstream(
         base_config(self.args.out, 1.0, seed, self.args.image_size)))
 
-  def synthetic_folder(self, factor, seed) -> str:
-    """Trains the cGAN on the long-tailed split (once) and writes n_max samples per class."""
+  def synthetic_folder(self, generator, factor, seed) -> str:
+    """Trains the generator on the long-tailed split (once) and writes n_max samples per class."""
     from gan_jax.synthesize import synthesize  # pylint: disable=g-import-not-at-top
     from gan_jax.train.loop import train_and_evaluate  # pylint: disable=g-import-not-at-top
-    run = os.path.join(self.args.out, 'cgan', f'if{factor:g}_seed{seed}')
+    run = os.path.join(self.args.out, generator, f'if{factor:g}_seed{seed}')
     folder = os.path.join(run, 'synthetic')
     if not os.path.exists(os.path.join(folder, 'manifest.json')):
-      config = gan_config(base_config(self.args.out, factor, seed, self.args.image_size), self.args.gan_steps,
-                          self.args.gan_width)
+      config = GENERATORS[generator](base_config(self.args.out, factor, seed, self.args.image_size),
+                                     self.args.gan_steps, self.args.gan_width)
       start = time.time()
       train_and_evaluate(config, run)
       gan_seconds = time.time() - start
@@ -150,9 +189,9 @@ class Runner:
     if (method, factor, seed) in self.done:
       return self.done[(method, factor, seed)]
     config = base_config(self.args.out, factor, seed, self.args.image_size)
-    config.data.synthetic_path = self.synthetic_folder(factor, seed)
-    config.data.synthetic_fill, config.classifier.train_data = (
-        ('balance', 'real+synthetic') if method == 'cgan_balance' else ('all', 'synthetic'))
+    generator, use = method.rsplit('_', 1)
+    config.data.synthetic_path = self.synthetic_folder(generator, factor, seed)
+    config.data.synthetic_fill, config.classifier.train_data, _ = USES[use]
     return self.record(method, factor, seed, lambda: self.downstream(config))
 
 
@@ -162,8 +201,7 @@ def mean_se(values):
   return f'{100 * values.mean():.1f} ± {100 * se:.1f}'
 
 
-def table(runner, factors, seeds, command, gan_seeds=None) -> str:
-  methods = ['ceiling', *CLASSICAL, *GENERATIVE]
+def table(runner, methods, factors, seeds, command, gan_seeds=None) -> str:
   lines = [f'Command: `{command}`', '',
            '| method | seeds | ' + ' | '.join(f'IF={f:g} balanced acc. % | IF={f:g} minority recall %'
                                              for f in factors) + ' |',
@@ -199,10 +237,11 @@ def main(argv=None):
   parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
   parser.add_argument('--out', default='/tmp/gan_jax_imbalance', help='raw results and runs (outside the tree)')
   parser.add_argument('--factors', type=float, nargs='+', default=[10.0, 5.0])
-  parser.add_argument('--gan_factors', type=float, nargs='+', default=[10.0], help='factors with cGAN runs')
+  parser.add_argument('--gan_factors', type=float, nargs='+', default=[10.0, 5.0], help='factors with generator runs')
   parser.add_argument('--gan_seeds', type=int, nargs='+', default=[0, 1, 2], help='seeds with cGAN runs')
   parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-  parser.add_argument('--methods', nargs='+', default=['ceiling', *CLASSICAL, *GENERATIVE])
+  parser.add_argument('--methods', nargs='+', default=['ceiling', *CLASSICAL, *GENERATIVE],
+                      choices=['ceiling', *CLASSICAL, *GENERATIVE])
   parser.add_argument('--image_size', type=int, default=16)
   parser.add_argument('--gan_steps', type=int, default=3000)
   parser.add_argument('--gan_width', type=int, default=32)
@@ -226,7 +265,7 @@ def main(argv=None):
   print(f'wall {time.time() - start:.0f} s')
   given = sys.argv[1:] if argv is None else list(argv)
   command = ' '.join(['python benchmarks/imbalance.py', *given])
-  body = table(runner, args.factors, args.seeds, command, args.gan_seeds)
+  body = table(runner, args.methods, args.factors, args.seeds, command, args.gan_seeds)
   print(body)
   if args.write_table:
     notes = open(args.section_notes).read() if args.section_notes else ''
