@@ -9,7 +9,7 @@ classifier: FID, intra-FID (train-split reference per class; conditional models:
 class, unconditional: grouped by the classifier's prediction), precision/recall (k=3), and for conditional
 models conditional accuracy (GAN-test) and CAS. Step time: the mean `step_time` of metrics.jsonl after the
 first logging window (compilation excluded). Finished runs are read back from their workdirs, so a rerun only
-does what is missing; results of another schedule (width, batch, steps, eval samples) are not merged. Writes benchmarks/results/conditional_digits.{json,md}.
+does what is missing. Each schedule (width, batch, steps, eval samples) has its own table. Writes benchmarks/results/conditional_digits.{json,md}.
 """
 
 import json
@@ -82,14 +82,11 @@ def schedule_name() -> str:
   return f'w{FLAGS.width}_b{FLAGS.batch}_s{FLAGS.steps}_n{FLAGS.eval_samples}'
 
 
-def write_tables(all_runs, command: str) -> None:
-  os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
-  with open(RESULTS + '.json', 'w') as f:
-    json.dump({'command': command, 'schedule': schedule_name(), 'runs': all_runs}, f, indent=2, sort_keys=True)
+def table(command: str, runs_by_model) -> list:
   lines = [f'`{command}`', '', '| model | seeds | ' + ' | '.join(COLUMNS) + ' |',
            '|' + ' --- |' * (len(COLUMNS) + 2)]
   for model in MODELS:
-    runs = [r for r in all_runs.get(model, {}).values() if r]
+    runs = [r for r in runs_by_model.get(model, {}).values() if r]
     if not runs:
       continue
     cells = []
@@ -98,9 +95,33 @@ def write_tables(all_runs, command: str) -> None:
       digits = 4 if column == 'step_time' else 3
       cells.append('—' if mean is None else f'{mean:.{digits}f} ± {se:.{digits}f}')
     lines.append(f'| {LABELS[model]} | {len(runs)} | ' + ' | '.join(cells) + ' |')
+  return lines
+
+
+def write_tables(schedules) -> None:
+  """One table per schedule (a schedule's rows may come from several commands: --models subsets)."""
+  os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
+  with open(RESULTS + '.json', 'w') as f:
+    json.dump({'schedules': schedules}, f, indent=2, sort_keys=True)
+  lines = []
+  for name, entry in schedules.items():
+    lines += [f'Schedule {name}:', '', *table(entry['command'], entry['runs']), '']
   with open(RESULTS + '.md', 'w') as f:
-    f.write('\n'.join(lines) + '\n')
+    f.write('\n'.join(lines))
   print('\n'.join(lines))
+
+
+def read_schedules() -> dict:
+  """schedule name -> {'command', 'runs': {model: {seed: results}}}, from the results JSON (either format)."""
+  if not os.path.isfile(RESULTS + '.json'):
+    return {}
+  with open(RESULTS + '.json') as f:
+    previous = json.load(f)
+  if 'schedules' in previous:
+    return previous['schedules']
+  if 'schedule' in previous:   # the one-schedule format
+    return {previous['schedule']: {'command': previous['command'], 'runs': previous['runs']}}
+  return {}                    # runs without a recorded schedule cannot be placed
 
 
 def main(argv):
@@ -110,12 +131,12 @@ def main(argv):
   xla_flags.configure_xla_for_cpu()
   from gan_jax.train.loop import train_and_evaluate  # pylint: disable=g-import-not-at-top
   command = 'python benchmarks/conditional_digits.py ' + ' '.join(shlex.quote(a) for a in sys.argv[1:])
-  all_runs = {}
-  if os.path.isfile(RESULTS + '.json'):
-    with open(RESULTS + '.json') as f:
-      previous = json.load(f)
-    if previous.get('schedule') == schedule_name():   # results of another schedule are not merged in
-      all_runs = previous['runs']
+  schedules = read_schedules()
+  entry = schedules.setdefault(schedule_name(), {'command': command, 'runs': {}})
+  if all(model in FLAGS.models.split(',') for model in entry['runs']):
+    entry['command'] = command
+  elif command not in entry['command'].split('  +  '):
+    entry['command'] += f'  +  {command}'   # a --models subset joins the rows of another command
   for model in FLAGS.models.split(','):
     for seed in range(FLAGS.seeds):
       workdir = os.path.join(FLAGS.workdir, f'{model}_{schedule_name()}', f'seed{seed}')
@@ -123,8 +144,8 @@ def main(argv):
       if result is None:
         train_and_evaluate(run_config(model, seed), workdir)
         result = read_run(workdir)
-      all_runs.setdefault(model, {})[str(seed)] = result
-      write_tables(all_runs, command)
+      entry['runs'].setdefault(model, {})[str(seed)] = result
+      write_tables(schedules)
 
 
 if __name__ == '__main__':

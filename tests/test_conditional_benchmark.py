@@ -1,0 +1,39 @@
+"""benchmarks/conditional_digits.py: one table per schedule; old one-schedule results are kept; mean ± s.e.
+
+Run in a subprocess: the script defines absl flags (seeds, steps) that other benchmark modules define too."""
+
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+SCRIPT = r'''
+import importlib.util, json, os, sys
+spec = importlib.util.spec_from_file_location('cond_bench', os.path.join(sys.argv[1], 'benchmarks', 'conditional_digits.py'))
+bench = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(bench)
+bench.RESULTS = os.path.join(sys.argv[2], 'conditional_digits')
+old = {'command': 'python old', 'schedule': 'w16_b32_s2000_n1000',
+       'runs': {'dcgan': {'0': {'fid': 10.0, 'step_time': 0.01}, '1': {'fid': 14.0, 'step_time': 0.03}}}}
+with open(bench.RESULTS + '.json', 'w') as f:
+  json.dump(old, f)
+schedules = bench.read_schedules()
+schedules['w32_b64_s4000_n1000'] = {'command': 'python new', 'runs': {'cgan': {'0': {'fid': 5.0, 'cas': 0.9}}}}
+bench.write_tables(schedules)
+'''
+
+
+def test_one_table_per_schedule_and_the_old_format_is_kept(tmp_path):
+  done = subprocess.run([sys.executable, '-c', SCRIPT, ROOT, str(tmp_path)], capture_output=True, text=True,
+                        cwd=ROOT, timeout=120)
+  assert done.returncode == 0, done.stderr[-2000:]
+  text = (tmp_path / 'conditional_digits.md').read_text()
+  first, second = text.index('Schedule w16_b32_s2000_n1000:'), text.index('Schedule w32_b64_s4000_n1000:')
+  assert first < text.index('`python old`') < second < text.index('`python new`')
+  # mean 12, s.e. = std(ddof=1) / sqrt(2) = 2.828 / 1.414 = 2.0; step time 0.02 ± 0.01
+  assert '| DCGAN | 2 | 12.000 ± 2.000 | — | — | — | — | — | 0.0200 ± 0.0100 |' in text
+  assert '| cGAN (cBN G, projection D) | 1 | 5.000 ± 0.000 |' in text and '0.900 ± 0.000 | — |' in text
+  saved = json.loads((tmp_path / 'conditional_digits.json').read_text())
+  assert set(saved['schedules']) == {'w16_b32_s2000_n1000', 'w32_b64_s4000_n1000'}
