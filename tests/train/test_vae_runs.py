@@ -12,6 +12,7 @@ from PIL import Image
 
 from configs import vae_digits
 from gan_jax.data import prepare_dataset
+from gan_jax.synthesize import synthesize
 from gan_jax.train import evaluation, loop
 from gan_jax.train.families import build_trainer
 from run_helpers import FAMILY_RUN_CONFIGS, subprocess_env
@@ -79,6 +80,9 @@ def test_conditional_vae_takes_labels_into_encoder_and_decoder(data_dir, tmp_pat
   assert not np.array_equal(sample_fn(10, 0, labels=np.zeros(10, np.int32)),
                             sample_fn(10, 0, labels=np.full(10, 7, np.int32)))   # same z, other label
   assert np.isfinite(trainer.extra_metrics(state, ds, 'val')['neg_elbo'])
+  manifest = synthesize(config, str(tmp_path), num_per_class=2)   # a cVAE is a generator for --mode=synthesize
+  assert manifest['model']['name'] == 'vae' and manifest['total'] == 20
+  assert sorted(len(list((tmp_path / 'synthetic' / name).glob('*.png'))) for name in manifest['class_names']) == [2] * 10
   unconditional = build_trainer(_tiny_vae(data_dir), ds.example_shape, ds=ds)
   with pytest.raises(ValueError, match='unconditional'):
     unconditional.sample_fn(unconditional.fresh_state())(4, 0, labels=np.zeros(4, np.int32))
