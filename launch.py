@@ -19,7 +19,7 @@ from absl import app, flags, logging  # noqa: E402
 from ml_collections import config_flags  # noqa: E402
 
 from gan_jax import cli  # noqa: E402
-from gan_jax.modes import MODES  # noqa: E402
+from gan_jax.modes import MODES, READERS  # noqa: E402
 
 config_flags.DEFINE_config_file('config', None, 'Experiment config file (configs/*.py[:arg]).', lock_config=True)
 flags.DEFINE_string('workdir', None, 'Directory for checkpoints, logs, samples and reports.')
@@ -44,7 +44,7 @@ def main(argv):
   config, workdir = FLAGS.config, FLAGS.workdir
   with cli.reported_errors():
     config_checks.validate_config(config, FLAGS.mode, devices=False)
-    workdir_lib.check_workdir(workdir)   # before anything is prepared or written
+    workdir_lib.check_workdir(workdir, create=FLAGS.mode not in READERS)   # before anything is prepared or written
     if config.distributed:
       parallel.initialize_distributed(config)
     config_checks.validate_devices(config, FLAGS.mode)

@@ -170,6 +170,7 @@ def get_config() -> ml_collections.ConfigDict:
   syn.out_dir = ''              # the synthetic image folder; '' = <workdir>/synthetic
   syn.truncation = 0.0          # > 0: latents from a normal truncated to [-t, t] (fewer, cleaner modes); 0 = off
   syn.temperature = 1.0         # latents scaled by this (> 0; < 1 trades diversity for fidelity)
+  syn.replace = False           # True: replace a previous synthesize output in out_dir (only one with its manifest.json)
 
   # ---------------------------------------------------------------- VAE family (model.name = vae | vae_mlp)
   # The conv VAE's encoder is DCGAN's D (width model.d_width), its decoder DCGAN's G (model.g_width); the MLP

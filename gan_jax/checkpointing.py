@@ -8,6 +8,12 @@ lets the primary process write the shared files).
 Damage: `restore_newest` tries the newest step first; one that cannot be read is reported in one line and
 moved to <dir>/damaged/<step>-<time> (never deleted), and the next older one is tried. A save that runs
 out of disk space raises DiskFullError naming the failed and the intact checkpoint.
+
+Readers (sample, synthesize, evaluate: `CheckpointStore(..., read_only=True)`) never write: no directory
+is created, no temporary directory of a trainer's in-flight save is cleaned up, a damaged step is named and
+left where it is. They read the newest *complete* step while a trainer writes the next one; a step that the
+trainer deletes (checkpoint.keep) while it is being read is not damage: the newest complete step is tried
+again.
 """
 
 import contextlib
@@ -88,13 +94,26 @@ def _abandoned_reads_silenced():
     sys.unraisablehook = previous
 
 
-class CheckpointStore:
-  """One Orbax CheckpointManager holding items 'state' (StandardSave) and 'meta' (JSON)."""
+_READ_ATTEMPTS = 20   # a reader retries this often when a trainer deletes the step it was reading
 
-  def __init__(self, directory: str, keep: int):
+
+class CheckpointStore:
+  """One Orbax CheckpointManager holding items 'state' (StandardSave) and 'meta' (JSON).
+
+  read_only=True (readers): Orbax's read-only manager (no directory created, no cleanup of temporary
+  directories, no deletion) and damaged steps are not moved; `save` is refused.
+  """
+
+  def __init__(self, directory: str, keep: int, read_only: bool = False):
     self.directory = os.path.abspath(directory)
-    # cleanup_tmp_directories: a save that failed (full disk, kill) leaves <step>.orbax-checkpoint-tmp*.
-    options = ocp.CheckpointManagerOptions(max_to_keep=keep, create=True, cleanup_tmp_directories=True)
+    self.read_only = read_only
+    if read_only:   # every writing option off, so that Orbax has nothing to warn about
+      options = ocp.CheckpointManagerOptions(read_only=True, create=False, cleanup_tmp_directories=False,
+                                             max_to_keep=None, save_interval_steps=0)
+    else:
+      # cleanup_tmp_directories: a save that failed (full disk, kill) leaves <step>.orbax-checkpoint-tmp*.
+      # Only the training process (which holds the workdir lock) opens a writing store.
+      options = ocp.CheckpointManagerOptions(max_to_keep=keep, create=True, cleanup_tmp_directories=True)
     # Handlers named up front: a fresh manager can then read the saved tree's metadata before restoring.
     self._manager = ocp.CheckpointManager(
         self.directory, options=options,
@@ -106,6 +125,8 @@ class CheckpointStore:
 
   def save(self, step: int, state, meta: Dict[str, Any]) -> None:
     """Starts an asynchronous save; the host copy is taken before returning, so `state` may be donated."""
+    if self.read_only:
+      raise RuntimeError(f'{self.directory} was opened read-only: a reader never saves')
     self.wait()   # Orbax waits for the previous save anyway; its failure is reported as that save's
     self._in_flight = (step, self._manager.latest_step())
     with self._disk_full_reported():
@@ -129,8 +150,19 @@ class CheckpointStore:
 
     A step whose restore raises anything but ConfigError (a config that does not fit, not damage) is
     damaged: a one-line warning names it, it is moved to <dir>/damaged/<step>-<time> once an older step
-    was read, and the next older step is tried. CheckpointError when no step can be read (nothing moved).
+    was read (read-only stores leave it in place), and the next older step is tried. CheckpointError when
+    no step can be read (nothing moved).
     """
+    for _ in range(_READ_ATTEMPTS):
+      found = self._restore_newest_once(restore)
+      if found is not None:
+        return found
+      self._manager.reload()   # a trainer deleted what was being read: its newer steps are complete
+    raise CheckpointError(f'{self.directory}: the checkpoints changed under every one of {_READ_ATTEMPTS} reads '
+                          '(a training run deleting them?); try again')
+
+  def _restore_newest_once(self, restore: Callable[[int], Any]) -> Optional[Tuple[Optional[int], Any]]:
+    """restore_newest's one pass over the steps; None when a read-only store saw a step vanish mid-read."""
     damaged = []
     for step in sorted(self._manager.all_steps(), reverse=True):
       with _abandoned_reads_silenced():
@@ -140,6 +172,8 @@ class CheckpointStore:
           raise
         except Exception as e:  # pylint: disable=broad-except  (every kind of damage raises its own type)
           value, why = None, _one_line(e)   # keep the words only: the exception holds orbax's pending reads
+      if why is not None and self.read_only and not os.path.isdir(os.path.join(self.directory, str(step))):
+        return None   # deleted by the trainer (checkpoint.keep) while being read: not damage
       if not _all_processes_agree(why is None):
         damaged.append((step, why or 'unreadable on another process'))
         continue
@@ -154,6 +188,11 @@ class CheckpointStore:
   def _set_aside(self, damaged, restored: int) -> None:
     """Moves each damaged (step, reason) to <dir>/damaged/<step>-<UTC time>, one warning line each."""
     if not damaged:
+      return
+    if self.read_only:   # a reader names the damage and moves nothing (a trainer may own the directory)
+      for step, why in damaged:
+        print(f'warning: checkpoint {self.directory}/{step} is damaged ({why}); left in place (a reader moves '
+              f'nothing; the next training run sets it aside); using step {restored}', file=sys.stderr, flush=True)
       return
     stamp = time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())
     for step, why in damaged:

@@ -128,6 +128,10 @@ class _DropBackgroundSaveNoise(logging.Filter):
   PATTERNS = ('Task exception was never retrieved', 'Event loop is closed')
 
   def filter(self, record: logging.LogRecord) -> bool:
+    if 'Given directory is read only' in str(record.msg):   # every reader opens checkpoints read-only on purpose
+      return False
+    if record.name.startswith('matplotlib') and record.levelno < logging.ERROR:
+      return False   # TF's keras imports matplotlib when installed (gan_jax does not use it): e.g. its cache-dir notes
     if record.levelno < logging.ERROR:
       return True
     message = str(record.msg)

@@ -2,7 +2,8 @@
 
 options carries the mode flags (num_samples, label, checkpoint, num_per_class, balance_to). Each entry
 imports its stage when it runs, so that launch.py can check the config and workdir before TensorFlow or
-JAX start.
+JAX start. READERS are the modes that read a trained workdir's checkpoints (read-only: they never disturb a
+training run in the same workdir, and a workdir that does not exist is reported, not created).
 """
 
 from typing import Any, Callable, Dict
@@ -56,3 +57,5 @@ MODES: Dict[str, Callable[[Any, str, Any], None]] = {
     'train_downstream': _train_downstream,    # a classifier on the train split, scored on the real test split
     'synthesize': _synthesize,                # a conditional generator's samples as a class-per-folder dataset
 }
+
+READERS = frozenset({'sample', 'evaluate', 'synthesize'})

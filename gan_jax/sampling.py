@@ -98,7 +98,9 @@ def class_rows_picture(sample_fn: SampleFn, num_images: int, num_classes: int, s
 
 def restore_checkpoint(config: ml_collections.ConfigDict, workdir: str, which: str = 'latest'):
   """Restores the newest readable 'latest' (or 'best') checkpoint of workdir with its training family's
-  Trainer -> (trainer, state, step, meta); damaged newer checkpoints are set aside. Needs no dataset: the class count comes from the checkpoint's meta.
+  Trainer -> (trainer, state, step, meta). Read-only: safe while a training run writes the workdir (damaged
+  newer checkpoints are named and skipped, not moved). Needs no dataset: the class count comes from the
+  checkpoint's meta.
   ConfigError when there is no checkpoint (or it does not fit the config)."""
   from gan_jax import checkpointing  # pylint: disable=g-import-not-at-top
   from gan_jax.train import setup as setup_lib  # pylint: disable=g-import-not-at-top
@@ -106,8 +108,10 @@ def restore_checkpoint(config: ml_collections.ConfigDict, workdir: str, which: s
 
   if which not in ('latest', 'best'):
     raise ConfigError(f'checkpoint={which!r} is not allowed; allowed: best, latest')
-  best = which == 'best'
-  store = checkpointing.CheckpointStore(setup_lib.checkpoint_dir(workdir, best), 1 if best else config.checkpoint.keep)
+  directory = setup_lib.checkpoint_dir(workdir, which == 'best')
+  if not os.path.isdir(directory):   # checked first: a mistyped --workdir is reported, never created
+    raise ConfigError(f'--workdir={workdir} has no {which} checkpoint in {directory}; train first (--mode=train)')
+  store = checkpointing.CheckpointStore(directory, 1, read_only=True)   # never disturbs a training run
 
   def restore(step):
     meta = store.read_meta(step)
@@ -140,14 +144,19 @@ def load_sampler(config: ml_collections.ConfigDict, workdir: str, which: str = '
   return trainer.sample_fn(state, truncation, temperature), step, meta
 
 
-def check_label_flag(label: int, num_classes: int) -> None:
-  """ConfigError unless --label is -1 (balanced / unconditional) or a class of a conditional model."""
+def check_label_flag(label: int, num_classes: int, data_num_classes: int = 0) -> None:
+  """ConfigError unless --label is -1 (balanced / unconditional) or a class of a conditional model that its
+  training data had (data_num_classes, when known: the classes a larger model.num_classes adds were never
+  trained)."""
   if label == -1:
     return
   if not num_classes:
     raise ConfigError(f'--label={label}: this model is unconditional (model.conditional=none); allowed: -1')
-  if not 0 <= label < num_classes:
-    raise ConfigError(f'--label={label} is out of range; allowed: 0..{num_classes - 1} (or -1: all classes)')
+  trained = min(num_classes, data_num_classes) if data_num_classes else num_classes
+  if not 0 <= label < trained:
+    why = (f' (model.num_classes={num_classes}, but its training data had {trained} classes: the others were '
+           'never trained)' if trained < num_classes else '')
+    raise ConfigError(f'--label={label} is out of range; allowed: 0..{trained - 1} (or -1: all classes){why}')
 
 
 def sample_to_file(config: ml_collections.ConfigDict, workdir: str, num_samples: int, label: int = -1) -> str:
@@ -162,13 +171,14 @@ def sample_to_file(config: ml_collections.ConfigDict, workdir: str, num_samples:
   # class count of the newest readable checkpoint before anything compiles.
   sample_fn, step, meta = load_sampler(config, workdir, 'latest')
   num_classes = meta['num_classes']
-  check_label_flag(label, num_classes if config.model.conditional != 'none' else 0)
+  check_label_flag(label, num_classes if config.model.conditional != 'none' else 0, meta.get('data_num_classes', 0))
   labels = None
+  trained = min(num_classes, meta.get('data_num_classes') or num_classes)   # classes the data had
   if num_classes:
-    labels = np.full(num_samples, label, np.int32) if label >= 0 else balanced_labels(num_samples, num_classes)
+    labels = np.full(num_samples, label, np.int32) if label >= 0 else balanced_labels(num_samples, trained)
   samples = sample_fn(num_samples, config.seed, labels)
   if num_classes and label < 0:   # a grid with one class per row (sampling is collective: every process)
-    picture = class_rows_picture(sample_fn, config.train.num_sample_images, num_classes, config.seed)
+    picture = class_rows_picture(sample_fn, config.train.num_sample_images, trained, config.seed)
   else:
     picture = pictures.samples_picture(samples[:config.train.num_sample_images])
   path = os.path.join(os.path.abspath(workdir), 'samples.npz')

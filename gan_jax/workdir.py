@@ -16,11 +16,18 @@ from gan_jax.errors import ConfigError
 _held: Optional[IO] = None   # the open lock file: the lock lives as long as it stays open
 
 
-def check_workdir(workdir: str) -> str:
-  """Creates `workdir` if needed and proves it writable; returns its absolute path. ConfigError otherwise."""
+def check_workdir(workdir: str, create: bool = True) -> str:
+  """Creates `workdir` if needed and proves it writable; returns its absolute path. ConfigError otherwise.
+
+  create=False (modes that read a trained workdir): a workdir that does not exist is a ConfigError, and
+  nothing is created (a mistyped path stays a mistake, not a new empty folder).
+  """
   if not workdir:
     raise ConfigError('--workdir is empty: give the directory for checkpoints, logs and samples')
   path = os.path.abspath(workdir)
+  if not create and not os.path.isdir(path):
+    raise ConfigError(f'--workdir={workdir} is not a directory with checkpoints (it does not exist); train first '
+                      '(--mode=train) or check the path')
   existing = path
   while not os.path.lexists(existing):
     existing = os.path.dirname(existing)

@@ -85,6 +85,18 @@ def test_bad_label_is_one_line_exit_2(cgan_run, run_launch, flags, message):
   assert 'compiled' not in result.stdout
 
 
+def test_label_of_a_class_the_data_never_had_is_refused(cgan_run):
+  from gan_jax import checkpointing, sampling  # pylint: disable=g-import-not-at-top
+  from gan_jax.errors import ConfigError  # pylint: disable=g-import-not-at-top
+  store = checkpointing.CheckpointStore(str(cgan_run / 'checkpoints'), 1, read_only=True)
+  assert store.read_meta(store.latest_step())['data_num_classes'] == 10   # the loop records the data's classes
+  store.close()
+  with pytest.raises(ConfigError, match=r'--label=15 is out of range; allowed: 0..9 .*model.num_classes=20'):
+    sampling.check_label_flag(15, 20, 10)   # model.num_classes=20 trained on 10-class data
+  sampling.check_label_flag(9, 20, 10)
+  sampling.check_label_flag(15, 20)   # an older checkpoint without data_num_classes: the model's count
+
+
 def test_conditional_training_run_writes_class_row_grids(cgan_run):
   from PIL import Image
   grid = Image.open(cgan_run / 'generated.png')

@@ -20,6 +20,9 @@ _QUALITY_FACTOR = 2
 _MIN_WORKING_SIDE = 64
 _LUMA = np.array([0.299, 0.587, 0.114])
 
+# The report's note for a non-square file: data.image_size is square, so it is stretched (aspect ratio changed).
+NON_SQUARE = 'non-square: stretched to square (aspect ratio changed)'
+
 
 @dataclasses.dataclass
 class Decoded:
@@ -75,6 +78,8 @@ def decode_file(path: str, channels: int, channel_policy: str, min_size: int = 0
       raise Fault('wrong_channels', f'mode {image.mode}, need {target}')
     conversions.append(f'{image.mode}->{target}')
     image = _convert_mode(image, target)
+  if image.width != image.height:   # resized to data.image_size square later: the shape is distorted
+    conversions.append(NON_SQUARE)
   factor = min(image.size) // reduce_to if reduce_to else 1
   if factor >= 2:   # box filter over the whole extent (Image.reduce would leave a partial last block)
     image = image.resize((round(image.width / factor), round(image.height / factor)), Image.BOX)

@@ -16,6 +16,7 @@ never see them. The data report counts them apart: report['synthetic'], while ke
 """
 
 import collections
+import json
 import os
 from typing import Dict, List, Tuple
 
@@ -31,6 +32,7 @@ from gan_jax.errors import DataError
 from gan_jax.registry import Registry
 
 SYNTHETIC_PREFIX = 'synthetic:'
+MANIFEST = 'manifest.json'   # written last by --mode=synthesize (gan_jax.synthesize)
 FILLS = Registry('synthetic fill', 'data.synthetic_fill')
 _CHANNELS = {'L': 1, 'RGB': 3}
 
@@ -65,13 +67,47 @@ def _fill_fraction(real: np.ndarray, available: np.ndarray, fraction: float) -> 
   return np.minimum(available, wanted)
 
 
+def read_manifest(path: str) -> Dict:
+  """path/manifest.json as a dict; DataError (one line) when it is missing or not a JSON object.
+
+  --mode=synthesize writes it last, so a folder without one is unfinished (an interrupted synthesize leaves
+  a hidden .synthetic-* folder); a folder made by other means needs a manifest.json too (any JSON object).
+  """
+  file = os.path.join(path, MANIFEST)
+  try:
+    with open(file) as f:
+      manifest = json.load(f)
+  except (OSError, ValueError) as e:
+    why = 'missing' if isinstance(e, FileNotFoundError) else 'not readable JSON'
+    raise DataError(f'data.synthetic_path={path!r}: {MANIFEST} is {why}; a finished --mode=synthesize output has '
+                    'one (an interrupted one does not): synthesize again, or add a manifest.json describing '
+                    'the folder') from None
+  if not isinstance(manifest, dict):
+    raise DataError(f'data.synthetic_path={path!r}: {MANIFEST} is not a JSON object')
+  return manifest
+
+
 def check_folder(path: str, names: List[str], image_size: int, channels: int) -> None:
-  """DataError (one line) unless path holds class subfolders of `names` with images of the dataset's shape."""
+  """DataError (one line) unless path holds class subfolders of `names` with images of the dataset's shape,
+  and a manifest.json (whose counts_per_class, when it has them, the folder matches)."""
+  if not os.path.isdir(path):
+    raise DataError(f'data.synthetic_path={path!r}: folder not found')
   entries, folder_classes, _ = scan_folder(path)
   foreign = sorted(set(folder_classes) - set(names))
   if not folder_classes or foreign:
     raise DataError(f'data.synthetic_path={path!r}: needs one subfolder per class named as the dataset\'s classes '
                     f'({", ".join(names[:12])}); found {"foreign " + str(foreign[:5]) if foreign else "none"}')
+  found = collections.Counter(e.class_name for e in entries if e.class_name and e.fault is None)
+  if not found:
+    raise DataError(f'data.synthetic_path={path!r}: its class subfolders ({", ".join(folder_classes[:12])}) hold no '
+                    'files')
+  manifest = read_manifest(path)
+  promised = manifest.get('counts_per_class')
+  if isinstance(promised, dict):
+    for name, count in sorted(promised.items()):
+      if found.get(str(name), 0) != count:
+        raise DataError(f'data.synthetic_path={path!r}: class {name} holds {found.get(str(name), 0)} files, its '
+                        f'{MANIFEST} says {count} (an edited or incomplete synthesize output)')
   for entry in entries:
     if not entry.class_name or entry.fault is not None:   # faults are reported when the folder is read
       continue

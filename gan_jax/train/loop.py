@@ -75,7 +75,9 @@ class _Run:
     open_store = lambda: checkpointing.CheckpointStore(setup_lib.checkpoint_dir(self.workdir),
                                                        config.checkpoint.keep)
     self.store = open_store() if os.path.isdir(setup_lib.checkpoint_dir(self.workdir)) else None
-    resume.check_resume(config, self.workdir, self.store and self.store.latest_step(), warn=self.writer)
+    # The warning about changed keys waits until the checkpoint was restored (`initial_state`): a resume
+    # refused for its shape then prints its one error line only.
+    self.changed = resume.check_resume(config, self.workdir, self.store and self.store.latest_step(), warn=False)
     self.ds = _prepare_dataset_once(config, self.workdir)
     self.trainer = build_trainer(config, self.ds.example_shape, self.mesh, ds=self.ds)   # ConfigErrors here
     self.store = self.store or open_store()
@@ -99,6 +101,8 @@ class _Run:
     self.last_saved, restored = self.store.restore_newest(lambda s: self.trainer.restore_state(self.store, s))
     if self.last_saved is None:
       return self.trainer.fresh_state()
+    if self.writer:
+      resume.warn_changes(self.config, self.workdir, self.changed)
     print(f'resuming from {self.store.directory}/{self.last_saved}', flush=True)
     return restored[0]
 
@@ -132,10 +136,16 @@ class _Run:
                                f'checkpointing it; {last}')
     return host
 
+  def data_meta(self) -> Dict[str, Any]:
+    """What a checkpoint records of the data it was trained on: its class count (a model may have more
+    classes, model.num_classes, than the data has; the extra ones were never trained, so a reader refuses
+    --label for them)."""
+    return {'data_num_classes': int(self.ds.num_classes)}
+
   def save(self, state: State, step: int) -> None:
     if not bool(_tree_all_finite(state)):
       raise NonFiniteLossError(f'non-finite values in the training state at step {step}; not checkpointed')
-    self.store.save(step, state, self.trainer.checkpoint_meta(step, self.ds.kind))
+    self.store.save(step, state, self.trainer.checkpoint_meta(step, self.ds.kind, self.data_meta()))
     self.last_saved = step
 
   def samples_png(self, state: State, step: int, path: str) -> None:
@@ -165,8 +175,8 @@ class _Run:
     value = evaluation.best_value(results, self.config.eval.best_metric)
     if value < self.best:
       self.best = value
-      meta = self.trainer.checkpoint_meta(step, self.ds.kind,
-                                          {'best_metric': self.config.eval.best_metric, 'best_value': value})
+      meta = self.trainer.checkpoint_meta(step, self.ds.kind, {**self.data_meta(), 'best_value': value,
+                                                               'best_metric': self.config.eval.best_metric})
       self.best_store.save(step, state, meta)
 
 

@@ -5,11 +5,15 @@ sync). Several processes (jax.distributed): JAX's preemption sync manager catche
 processes agree on the step to stop at (`multihost_utils.reached_preemption_sync_point`, called every step,
 as Orbax's `CheckpointManager.reached_preemption` does); SIGINT is turned into SIGTERM so Ctrl-C goes the
 same way. Outside the step loop (data preparation, compilation, the final evaluation) a signal stops the
-run at once: no training step is lost there. A second signal stops at once (the default handlers return).
+run at once: no training step is lost there (before the first step nothing is unsaved; after the last one
+the final checkpoint is complete). The process ends there with os._exit after its one line: raising an
+exception from inside TensorFlow's or XLA's start-up work and unwinding through it crashed the interpreter
+at exit (a segfault in 4 of 6 tries). A second signal stops at once (the default handlers return).
 """
 
 import os
 import signal
+import sys
 from typing import Optional
 
 import jax
@@ -50,8 +54,10 @@ class StopSignals:
         signal.signal(sig, _DEFAULTS[sig])
     if self.multi:
       os.kill(os.getpid(), signal.SIGTERM)   # to the preemption sync manager, which tells the other processes
-    elif not self._deferring:
-      raise RunStopped(f'stopped by {signal.Signals(signum).name} {self._outside}', 128 + signum)
+    elif not self._deferring:   # nothing unsaved: end now, without unwinding through TF/XLA work in progress
+      print(f'stopped by {signal.Signals(signum).name} {self._outside}', file=sys.stderr, flush=True)
+      sys.stdout.flush()
+      os._exit(128 + signum)   # pylint: disable=protected-access
 
   def defer(self) -> None:
     """From here until `after_loop`, a signal only marks the run for stopping at the next step boundary."""

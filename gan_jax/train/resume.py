@@ -4,7 +4,9 @@ DIR/config.json is the config of the latest run in DIR; DIR/config_history/<n>-s
 each config DIR was trained with (a new entry when it differs from the previous one).
 
 - Data identity (the keys that decide which examples are in train/val/test): a change refuses the resume
-  (ConfigError, exit 2), since val/test could then hold examples the model trained on.
+  (ConfigError, exit 2), since val/test could then hold examples the model trained on. The keys that
+  decide which examples are in train only (train_fraction, the long tail, the synthetic mix) are refused
+  too: the run would continue on other data than it started with; a new --workdir makes that explicit.
 - train.steps below the latest checkpoint: refused (nothing left to train; say what to do instead).
 - Any other change (batch size, seed, learning rate, ...): allowed, with one warning line naming the keys.
 """
@@ -24,6 +26,9 @@ from gan_jax.logs.writers import write_atomically
 # resolution fields, which the checkpoint's shape check covers.
 DATA_IDENTITY = ('data.name', 'data.path', 'data.image_key', 'data.label_key', 'data.num_samples',
                  'data.resplit', 'data.val_fraction', 'data.test_fraction', 'data.split_seed', 'data.clean')
+# Keys that decide which examples are in the train split only (val/test stay): also refused on resume.
+TRAIN_MEMBERSHIP = ('data.train_fraction', 'data.imbalance_factor', 'data.synthetic_path', 'data.synthetic_fill',
+                    'data.synthetic_fraction')
 # Keys that say where or how long a run goes, not what it computes: changed on resume without a warning.
 FREE_TO_CHANGE = ('train.steps', 'data.data_dir', 'distributed', 'coordinator_address', 'num_processes',
                   'process_id')
@@ -81,18 +86,29 @@ def check_resume(config: ml_collections.ConfigDict, workdir: str, latest_step: O
   before, now = _flatten(saved), _flatten(_as_plain(config))
   # Keys only one side has (a config from an older gan_jax) are not changes of this run's settings.
   changed = sorted(k for k in set(before) & set(now) if before[k] != now[k])
-  identity = [k for k in changed if _matches(k, DATA_IDENTITY)]
-  if identity:
-    key = identity[0]
-    raise ConfigError(f'{key}={now[key]!r} differs from {before[key]!r}, the value {workdir} was trained '
-                      'with: the data splits would change (val/test could hold training examples); use the old '
-                      'value or a new --workdir')
+  for prefixes, what in ((DATA_IDENTITY, 'the data splits would change (val/test could hold training examples)'),
+                         (TRAIN_MEMBERSHIP, 'the train split would hold other examples than the run started with')):
+    identity = [k for k in changed if _matches(k, prefixes)]
+    if identity:
+      key = identity[0]
+      raise ConfigError(f'{key}={now[key]!r} differs from {before[key]!r}, the value {workdir} was trained '
+                        f'with: {what}; use the old value or a new --workdir')
   others = [k for k in changed if not _matches(k, FREE_TO_CHANGE)]
   if others and warn:
-    listed = ', '.join(f'{k} {before[k]!r} -> {now[k]!r}' for k in others)
-    print(f'warning: resuming with a changed config: {listed} (history in {workdir}/config_history/)',
-          file=sys.stderr, flush=True)
+    warn_changes(config, workdir, others)
   return others
+
+
+def warn_changes(config: ml_collections.ConfigDict, workdir: str, keys: List[str]) -> None:
+  """One warning line naming each changed key with its old and new value (keys from `check_resume`).
+  Training prints it once the checkpoint was restored, so a resume refused for its shape prints only that."""
+  saved = _saved_config(workdir)
+  if not keys or saved is None:
+    return
+  before, now = _flatten(saved), _flatten(_as_plain(config))
+  listed = ', '.join(f'{k} {before[k]!r} -> {now[k]!r}' for k in keys)
+  print(f'warning: resuming with a changed config: {listed} (history in {workdir}/config_history/)',
+        file=sys.stderr, flush=True)
 
 
 def record_config(config: ml_collections.ConfigDict, workdir: str, start_step: int) -> None:

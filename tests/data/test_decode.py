@@ -35,7 +35,14 @@ def test_exif_orientation_is_applied_and_reported(tmp_path):
   decoded = decode.decode_file(str(path), 1, 'convert')
   assert decoded.pixels.shape == (64, 48, 1)
   assert np.abs(decoded.pixels[..., 0].astype(int) - np.rot90(stored, k=-1)).mean() < 3
-  assert decoded.conversions == ['EXIF orientation 6 applied']
+  assert decoded.conversions == ['EXIF orientation 6 applied', decode.NON_SQUARE]   # 48x64: stretched later
+
+
+def test_non_square_image_is_noted_and_square_one_is_not(tmp_path):
+  for (width, height), noted in (((40, 17), True), ((17, 17), False)):
+    path = tmp_path / f'{width}x{height}.png'
+    Image.fromarray(np.full((height, width), 128, np.uint8), 'L').save(path)
+    assert (decode.NON_SQUARE in decode.decode_file(str(path), 1, 'convert').conversions) == noted
 
 
 def test_portrait_photo_is_prepared_upright(data_config, tmp_path):

@@ -97,3 +97,21 @@ def test_all_fill_takes_the_whole_folder(data_dir, tmp_path):
   ds = prepare_dataset(_config(data_dir, synthetic_path=folder, synthetic_fill='all'))
   counts = np.bincount(ds.split_arrays('train')['label'][is_synthetic(ds.split_sources('train'))], minlength=10)
   assert counts.tolist() == [7, 0, 0, 7, 0, 0, 0, 0, 0, 7]
+
+
+def test_unfinished_or_empty_folders_are_refused_naming_synthetic_path(data_dir, tmp_path):
+  """A folder without manifest.json is what an interrupted synthesize leaves (its hidden .synthetic-* folder);
+  empty class folders were reported as 'data.path=...: no files found'."""
+  unfinished = write_folder(tmp_path / 'unfinished', range(10), per_class=2)
+  (tmp_path / 'unfinished' / 'manifest.json').unlink()
+  empty = tmp_path / 'empty'
+  for c in range(3):
+    (empty / str(c)).mkdir(parents=True)
+  counted = write_folder(tmp_path / 'counted', range(10), per_class=2)
+  (tmp_path / 'counted' / 'manifest.json').write_text(json.dumps({'counts_per_class': {str(c): 3 for c in range(10)}}))
+  for folder, message in ((unfinished, 'manifest.json is missing; a finished --mode=synthesize output has one'),
+                          (str(empty), 'its class subfolders (0, 1, 2) hold no files'),
+                          (counted, 'class 0 holds 2 files, its manifest.json says 3')):
+    with pytest.raises(DataError) as error:
+      prepare_dataset(_config(data_dir, synthetic_path=folder))
+    assert str(error.value).startswith(f'data.synthetic_path={folder!r}') and message in str(error.value)

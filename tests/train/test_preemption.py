@@ -50,3 +50,32 @@ def test_signal_saves_current_step_and_rerun_is_bitwise_identical(sig, tiny_run,
     np.testing.assert_array_equal(x, y, err_msg=jax.tree_util.keystr(path))
   losses = lambda w: [(r['step'], r['d_loss'], r['g_loss']) for r in map(json.loads, open(w / 'metrics.jsonl'))]
   assert losses(tmp_path) == losses(tiny_run)   # log_every=1: the stop step's line is the same line
+
+
+def _catches_sigterm(pid: int) -> bool:
+  """Whether the process has a handler for SIGTERM (the kernel's SigCgt mask): StopSignals is installed."""
+  try:
+    with open(f'/proc/{pid}/status') as f:
+      caught = next(int(line.split()[1], 16) for line in f if line.startswith('SigCgt:'))
+  except (OSError, StopIteration):
+    return False
+  return bool(caught & (1 << (signal.SIGTERM - 1)))
+
+
+@pytest.mark.parametrize('sig', [signal.SIGTERM, signal.SIGINT], ids=['SIGTERM', 'SIGINT'])
+def test_signal_during_start_up_exits_128_plus_signal_with_one_line(sig, data_dir, tmp_path):
+  """After the handlers are installed and before step 1 (data, restore, compile), a signal used to print
+  'nothing to save' and then segfault (exit -11 in 4 of 6 tries)."""
+  proc = subprocess.Popen(launch_command(TINY_RUN_CONFIG, tmp_path, *TINY_RUN_FLAGS, f'--config.data.data_dir={data_dir}'),
+                          env=subprocess_env(compilation_cache=False), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True)
+  deadline = time.time() + 300
+  while not _catches_sigterm(proc.pid) and proc.poll() is None and time.time() < deadline:
+    time.sleep(0.005)
+  proc.send_signal(sig)
+  stdout, stderr = proc.communicate(timeout=120)
+  assert 'compiled' not in stdout, 'the signal came after start-up: the test did not test start-up'
+  assert proc.returncode == 128 + sig, stderr[-3000:]
+  lines = [line for line in stderr.splitlines() if line.strip()]
+  assert lines == [f'stopped by {sig.name} before the first training step; nothing to save'], stderr[-3000:]
+  assert not os.path.exists(tmp_path / 'checkpoints')

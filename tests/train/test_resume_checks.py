@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from gan_jax.errors import ConfigError
 from gan_jax.train import resume
 from run_helpers import TINY_RUN_CONFIG, TINY_RUN_FLAGS
 
@@ -73,3 +74,26 @@ def test_check_resume_without_checkpoint_or_saved_config_allows_anything(tiny_co
   resume.record_config(tiny_config, str(tmp_path), 0)
   tiny_config.data.split_seed = 5
   assert resume.check_resume(tiny_config, str(tmp_path), None) == []   # nothing trained yet: a new run
+
+
+@pytest.mark.parametrize('key, value', [('train_fraction', 0.5), ('imbalance_factor', 10.0),
+                                        ('synthetic_path', '/some/folder'), ('synthetic_fill', 'all'),
+                                        ('synthetic_fraction', 0.25)])
+def test_keys_that_decide_train_membership_are_refused(key, value, tiny_config, tmp_path, capsys):
+  resume.record_config(tiny_config, str(tmp_path), 0)
+  tiny_config.data[key] = value
+  with pytest.raises(ConfigError, match=rf'^data\.{key}=.* differs from .*the train split would hold other examples'):
+    resume.check_resume(tiny_config, str(tmp_path), 4)
+  assert capsys.readouterr().err == ''
+
+
+def test_shape_refusal_prints_its_error_only(tiny_run, run_launch, tmp_path):
+  """A resume refused for its model shape printed 'warning: resuming with a changed config' first."""
+  workdir = tmp_path / 'run'
+  shutil.copytree(tiny_run, workdir)
+  before = _snapshot(workdir)
+  result = run_launch(TINY_RUN_CONFIG, workdir, *TINY_RUN_FLAGS, '--config.model.g_width=8', timeout=120)
+  assert result.returncode == 2, result.stderr[-3000:]
+  lines = [line for line in result.stderr.splitlines() if line.strip()]
+  assert len(lines) == 1 and 'different model/optimiser shape (model.g_width: 4 -> 8)' in lines[0], lines
+  assert _snapshot(workdir) == before
