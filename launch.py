@@ -4,7 +4,8 @@ Modes: train (resumes from the workdir's latest checkpoint), sample (--num_sampl
 prepare (clean + split the dataset, print the report), evaluate (test split, --checkpoint=latest|best),
 train_classifier (the digits feature extractor for FID-style metrics), train_downstream (a classifier on the
 (long-tailed / synthetic-mixed) train split, scored on the real test split), synthesize (a conditional
-generator's samples as a class-per-folder image dataset, --num_per_class / --balance_to).
+generator's samples as a class-per-folder image dataset, --num_per_class / --balance_to), interpolate
+(latent slerp rows and a truncation sweep to DIR/interpolations/).
 A bad config or workdir prints one line `error: <message>` and exits with status 2, before anything
 compiles (gan_jax/cli.py); SIGTERM/SIGINT stop training at a step boundary, saved (gan_jax/train/preemption.py).
 """
@@ -26,7 +27,7 @@ flags.DEFINE_string('workdir', None, 'Directory for checkpoints, logs, samples a
 flags.DEFINE_enum('mode', 'train', list(MODES), 'What to do (gan_jax/modes.py).')
 flags.DEFINE_integer('num_samples', 1000, '--mode=sample: how many samples to write.')
 flags.DEFINE_integer('label', -1, '--mode=sample, conditional models: the class to sample (-1: all, balanced).')
-flags.DEFINE_enum('checkpoint', 'latest', ['latest', 'best'], '--mode=evaluate|synthesize: which checkpoint.')
+flags.DEFINE_enum('checkpoint', 'latest', ['latest', 'best'], '--mode=evaluate|synthesize|interpolate: which checkpoint.')
 flags.DEFINE_integer('num_per_class', 0, '--mode=synthesize: images per class (or --balance_to=max).')
 flags.DEFINE_string('balance_to', '', '--mode=synthesize: max = top every class up to the largest train class.')
 flags.mark_flags_as_required(['config', 'workdir'])

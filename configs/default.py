@@ -90,7 +90,8 @@ def get_config() -> ml_collections.ConfigDict:
   model.activation = 'relu'     # relu | leaky_relu | tanh | elu | gelu | swish
   model.init_std = 0.02         # N(0, init_std) weights (the DCGAN init); 0 = flax defaults (LeCun normal)
   # Class conditioning (dcgan, resnet) and spectral normalisation of D.
-  model.conditional = 'none'    # none | projection (D: logit + <embed(y), phi(x)>) | acgan (D: + class head); G: class-conditional BN
+  model.conditional = 'none'    # none | projection (D: logit + <embed(y), phi(x)>) | acgan (D: + class head) | reacgan (D: + data-to-data embedding, Kang et al. 2021); G: class-conditional BN
+  model.d_embed_dim = 128       # reacgan: size of D's normalised embedding and class proxies
   model.num_classes = 0         # classes the conditional models are built for; 0 = the dataset's class count
   model.fake_labels = 'data'    # labels of fakes in training: data (train split's class frequencies) | uniform
   model.d_spectral_norm = ml_collections.config_dict.placeholder(bool)   # None: family default (resnet on, dcgan off)
@@ -101,7 +102,10 @@ def get_config() -> ml_collections.ConfigDict:
   loss.gp_weight = 0.0          # gradient penalty (WGAN-GP); 10 is the usual value with wasserstein
   loss.r1_weight = 0.0          # R1 penalty on real data
   loss.n_critic = 1             # D steps per G step
-  loss.ac_weight = 1.0          # model.conditional=acgan: weight of the class cross-entropy in D's and G's losses
+  loss.ac_weight = 1.0          # model.conditional=acgan|reacgan: weight of the class loss (cross-entropy | D2D-CE) in D's and G's losses
+  loss.ac_fake_weight = 0.0     # D's class loss on generated images, relative to the real one: 0 = real images only (StudioGAN, TAC-GAN); 1 = Odena et al.'s objective
+  loss.d2d_temperature = 0.5    # reacgan: temperature of the data-to-data cross-entropy (ReACGAN's published 0.5)
+  loss.d2d_margin = 0.98        # reacgan: positive margin m_p (published 0.98); negatives count above cosine 1 - m_p
   loss.lecam_weight = 0.0       # LeCam regulariser (Tseng et al. 2021) on D; 0 = off (the authors' BigGAN CIFAR scripts use 0.3)
   loss.lecam_decay = 0.99       # EMA decay of LeCam's anchors (D's mean logits on reals and fakes)
 
@@ -171,6 +175,12 @@ def get_config() -> ml_collections.ConfigDict:
   syn.truncation = 0.0          # > 0: latents from a normal truncated to [-t, t] (fewer, cleaner modes); 0 = off
   syn.temperature = 1.0         # latents scaled by this (> 0; < 1 trades diversity for fidelity)
   syn.replace = False           # True: replace a previous synthesize output in out_dir (only one with its manifest.json)
+
+  # ---------------------------------------------------------------- interpolate (--mode=interpolate)
+  config.interpolate = interp = ml_collections.ConfigDict()
+  interp.steps = 8              # images per slerp row, both end latents included
+  interp.rows = 8               # slerp rows of an unconditional model (conditional: one per class); truncation-sweep rows
+  interp.truncations = (0.5, 1.0, 1.5, 2.0, 0.0)   # truncation sweep columns: normal truncated to [-t, t]; 0 = none
 
   # ---------------------------------------------------------------- VAE family (model.name = vae | vae_mlp)
   # The conv VAE's encoder is DCGAN's D (width model.d_width), its decoder DCGAN's G (model.g_width); the MLP

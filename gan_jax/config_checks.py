@@ -12,18 +12,20 @@ import ml_collections
 
 from gan_jax.errors import ConfigError
 
-MODES = ('train', 'sample', 'prepare', 'evaluate', 'train_classifier', 'train_downstream', 'synthesize')
+MODES = ('train', 'sample', 'prepare', 'evaluate', 'train_classifier', 'train_downstream', 'synthesize',
+         'interpolate')
 
 # (module, function) of each stage's validator, and the modes that need it. Data goes last: importing it
 # loads TensorFlow, so the other mistakes are reported without that wait.
 STAGE_VALIDATORS = (
-    ('gan_jax.models', 'validate_model_config', ('train', 'sample', 'evaluate')),
-    ('gan_jax.losses', 'validate_loss_config', ('train', 'sample', 'evaluate')),
-    ('gan_jax.train.families', 'validate_family_config', ('train', 'sample', 'evaluate')),
+    ('gan_jax.models', 'validate_model_config', ('train', 'sample', 'evaluate', 'interpolate')),
+    ('gan_jax.losses', 'validate_loss_config', ('train', 'sample', 'evaluate', 'interpolate')),
+    ('gan_jax.train.families', 'validate_family_config', ('train', 'sample', 'evaluate', 'interpolate')),
     ('gan_jax.metrics', 'validate_eval_config', ('train', 'evaluate', 'train_classifier')),
     ('gan_jax.augment', 'validate_gan_aug_config', ('train',)),
     ('gan_jax.metrics.downstream', 'validate_downstream_config', ('train_downstream',)),
     ('gan_jax.synthesize', 'validate_synthesize_config', ('synthesize',)),
+    ('gan_jax.interpolate', 'validate_interpolate_config', ('interpolate',)),
     ('gan_jax.data', 'validate_data_config', MODES),
 )
 

@@ -109,6 +109,33 @@ def classification_loss(class_logits: Array, labels: Array) -> Array:
   return -jnp.mean(jnp.take_along_axis(log_probs, labels[:, None].astype(jnp.int32), axis=-1))
 
 
+def d2d_cross_entropy(embed: Array, proxy: Array, labels: Array, temperature: float = 0.5,
+                      margin: float = 0.98) -> Array:
+  """ReACGAN's data-to-data cross-entropy (Kang et al. 2021, eq. 5), mean over the batch.
+
+  embed, proxy: float [N, E], L2-normalised (D's embedding of each image and the proxy of its label);
+  labels int [N]. For sample i with p_i = min(<e_i, v_i> - m_p, 0) / T and, for every other sample j of
+  another class, n_ij = max(<e_i, e_j> - (1 - m_p), 0) / T:
+      loss_i = -p_i + log(exp(p_i) + sum_j exp(n_ij))
+  (the margins as StudioGAN's code sets them: m_p = margin, negatives above cosine 1 - m_p). Computed with
+  an exact logsumexp; StudioGAN's version shifts only the negatives by their maximum.
+  """
+  embed, proxy = embed.astype(jnp.float32), proxy.astype(jnp.float32)
+  positive = jnp.minimum(jnp.sum(embed * proxy, axis=-1) - margin, 0.0) / temperature            # [N]
+  negative = jax.nn.relu(embed @ embed.T - (1.0 - margin)) / temperature                        # [N, N]
+  other_class = labels[:, None] != labels[None, :]   # false negatives (same class) and i itself removed
+  logits = jnp.concatenate([positive[:, None], jnp.where(other_class, negative, -jnp.inf)], axis=1)
+  return jnp.mean(jax.nn.logsumexp(logits, axis=1) - positive)
+
+
+# model.conditional -> (config.loss -> the loss of D's class-aware head: (head output, int labels [N]) -> scalar).
+AUX_CLASS_LOSSES = {
+    'acgan': lambda loss_config: classification_loss,
+    'reacgan': lambda loss_config: lambda out, labels: d2d_cross_entropy(
+        out['embed'], out['proxy'], labels, loss_config.d2d_temperature, loss_config.d2d_margin),
+}
+
+
 def init_lecam_anchors() -> Dict[str, Array]:
   """LeCam's EMA anchors: biased EMAs of D's mean logit on reals and fakes, and how many updates they had."""
   return {'real': jnp.zeros((), jnp.float32), 'fake': jnp.zeros((), jnp.float32),
@@ -145,10 +172,15 @@ def validate_loss_config(config: Any) -> None:
   """Raises ConfigError (one line naming the key) for a bad `config.loss` section."""
   loss = config.loss
   LOSSES.get(loss.name)
-  for key in ('gp_weight', 'r1_weight', 'ac_weight', 'lecam_weight'):
+  for key in ('gp_weight', 'r1_weight', 'ac_weight', 'ac_fake_weight', 'lecam_weight'):
     value = loss[key]
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float('inf'):
       raise ConfigError(f'loss.{key}={value!r} must be a finite number >= 0 (0 = off)')
+  temperature, margin = loss.d2d_temperature, loss.d2d_margin
+  if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not 0 < temperature < float('inf'):
+    raise ConfigError(f'loss.d2d_temperature={temperature!r} must be a number > 0 (reacgan; published 0.5)')
+  if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not 0 <= margin <= 1:
+    raise ConfigError(f'loss.d2d_margin={margin!r} must be a number in [0, 1] (reacgan; published 0.98)')
   decay = loss.lecam_decay
   if isinstance(decay, bool) or not isinstance(decay, (int, float)) or not 0 <= decay < 1:
     raise ConfigError(f'loss.lecam_decay={decay!r} must be a number in [0, 1) (EMA decay of the LeCam anchors)')

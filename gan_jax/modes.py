@@ -48,6 +48,11 @@ def _synthesize(config, workdir, options) -> None:
   synthesize(config, workdir, options.num_per_class, options.balance_to, options.checkpoint)
 
 
+def _interpolate(config, workdir, options) -> None:
+  from gan_jax.interpolate import interpolate  # pylint: disable=g-import-not-at-top
+  interpolate(config, workdir, options.checkpoint)
+
+
 MODES: Dict[str, Callable[[Any, str, Any], None]] = {
     'train': _train,                          # resumes from the workdir's latest checkpoint
     'sample': _sample,                        # --num_samples (--label) to DIR/samples.npz
@@ -56,6 +61,7 @@ MODES: Dict[str, Callable[[Any, str, Any], None]] = {
     'train_classifier': _train_classifier,    # the digits feature extractor for FID-style metrics
     'train_downstream': _train_downstream,    # a classifier on the train split, scored on the real test split
     'synthesize': _synthesize,                # a conditional generator's samples as a class-per-folder dataset
+    'interpolate': _interpolate,              # slerp rows (one per class) and a truncation sweep, DIR/interpolations/
 }
 
-READERS = frozenset({'sample', 'evaluate', 'synthesize'})
+READERS = frozenset({'sample', 'evaluate', 'synthesize', 'interpolate'})

@@ -48,8 +48,14 @@ class Sampler:
       return generator.apply({'params': params, 'batch_stats': batch_stats}, z, labels,
                              train=False).astype(jnp.float32)
 
+    def decode(params, batch_stats, z, labels):
+      labels = labels if self.num_classes else None
+      return generator.apply({'params': params, 'batch_stats': batch_stats}, z, labels,
+                             train=False).astype(jnp.float32)
+
     replicated = parallel.replicated(mesh)
     self._sample = jax.jit(sample, in_shardings=(replicated,) * 4, out_shardings=replicated)
+    self._decode = jax.jit(decode, in_shardings=(replicated,) * 4, out_shardings=replicated)
 
   def check_labels(self, num: int, labels: Optional[np.ndarray]) -> np.ndarray:
     """The int32 [num] labels a sample_fn call will use (ValueError for a request that cannot be met)."""
@@ -87,6 +93,14 @@ class Sampler:
         chunks.append(np.asarray(jax.device_get(out)))
       return np.concatenate(chunks)[:num]
 
+    def decode(z: np.ndarray, labels: Optional[np.ndarray] = None) -> np.ndarray:
+      """G at the given latents z [N, latent_dim] (labels [N] for a conditional G): float32 [N, ...]."""
+      labels = self.check_labels(len(z), labels)
+      out = self._decode(state.ema_params, state.g_batch_stats, parallel.replicate(np.asarray(z, np.float32), self.mesh),
+                         parallel.replicate(labels, self.mesh))
+      return np.asarray(jax.device_get(out))
+
+    sample_fn.decode = decode
     return sample_fn
 
 

@@ -97,6 +97,35 @@ def test_label_of_a_class_the_data_never_had_is_refused(cgan_run):
   sampling.check_label_flag(15, 20)   # an older checkpoint without data_num_classes: the model's count
 
 
+def test_interpolate_mode_writes_class_rows_whose_ends_are_the_end_latents_samples(cgan_run, run_launch):
+  from PIL import Image  # pylint: disable=g-import-not-at-top
+  from gan_jax import sampling  # pylint: disable=g-import-not-at-top
+  from gan_jax.sampling import draw_latents  # pylint: disable=g-import-not-at-top
+  result = run_launch(CGAN_TINY, cgan_run, '--mode=interpolate', '--config.interpolate.steps=5',
+                      '--config.interpolate.rows=3')
+  assert result.returncode == 0, result.stderr[-2000:]
+  folder = cgan_run / 'interpolations'
+  saved = np.load(folder / 'interpolations.npz')
+  assert saved['slerp_latents'].shape[0] == 10 * 5
+  assert saved['slerp_labels'].tolist() == np.repeat(np.arange(10), 5).tolist()   # one row per class
+  assert Image.open(folder / 'slerp.png').size == (5 * 18 + 2, 10 * 18 + 2)
+  assert Image.open(folder / 'truncation.png').size == (5 * 18 + 2, 3 * 18 + 2)
+  config = make_tiny_config()
+  config.model.conditional = 'projection'
+  trainer, state, _, _ = sampling.restore_checkpoint(config, str(cgan_run))
+  decode = trainer.decode_fn(state)
+  z, labels = saved['slerp_latents'], saved['slerp_labels']
+  ends = decode(z[[0, 4]], labels[[0, 4]])   # the row's ends are the samples of the two end latents
+  np.testing.assert_allclose(decode(z[:5], labels[:5])[[0, 4]], ends, atol=1e-6)
+  # decode agrees with the sampler: the sampler's first chunk is decode at its own latents.
+  sample_fn = trainer.sample_fn(state)
+  chunk = config.eval.batch_size
+  key = jax.random.fold_in(jax.random.PRNGKey(config.seed), 0)
+  latents = np.asarray(draw_latents(key, (chunk, config.model.latent_dim)))
+  np.testing.assert_allclose(decode(latents[:6], np.arange(6, dtype=np.int32)),
+                             sample_fn(6, config.seed, np.arange(6, dtype=np.int32)), atol=1e-5)
+
+
 def test_conditional_training_run_writes_class_row_grids(cgan_run):
   from PIL import Image
   grid = Image.open(cgan_run / 'generated.png')

@@ -123,8 +123,13 @@ def _validate_conditioning(config: Any, family: ModelFamily) -> None:
     allowed = ', '.join(n for n in MODELS.names() if MODELS.get(n).spectral_norm is not None)
     raise ConfigError(f'model.d_spectral_norm=True: model.name={m.name} has no discriminator weights spectral '
                       f'norm can normalise; allowed with: {allowed}')
+  if isinstance(m.d_embed_dim, bool) or not isinstance(m.d_embed_dim, int) or m.d_embed_dim < 1:
+    raise ConfigError(f'model.d_embed_dim={m.d_embed_dim!r} must be an integer >= 1 (model.conditional=reacgan)')
   if m.conditional == 'none':
     return
+  if m.conditional == 'reacgan' and family.spectral_norm is None:
+    allowed = ', '.join(n for n in MODELS.names() if MODELS.get(n).spectral_norm is not None)
+    raise ConfigError(f"model.conditional='reacgan' needs a GAN discriminator; allowed with: {allowed}")
   if not family.conditional:
     allowed = ', '.join(n for n in MODELS.names() if MODELS.get(n).conditional)
     raise ConfigError(f'model.conditional={m.conditional!r} is not supported by model.name={m.name}; '

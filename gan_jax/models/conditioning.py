@@ -7,6 +7,9 @@
        none        logits                                                        float32 [B]
        projection  logits + <embed(y), phi(x)>  (Miyato & Koyama 2018)          float32 [B]
        acgan       (logits, class_logits [B, num_classes])  (Odena et al. 2017)
+       reacgan     (logits, {'embed': [B, E], 'proxy': [B, E]}), both L2-normalised: D's features projected
+                   to E dimensions and its learned class proxy of each label, for the data-to-data
+                   cross-entropy (Kang et al. 2021, ReACGAN; E = model.d_embed_dim)
   `maybe_spectral_norm(layer, enabled, update_stats)` wraps a layer in flax.linen.SpectralNorm, whose
   power-iteration vectors live in the 'batch_stats' collection and are updated when update_stats (train).
 """
@@ -17,7 +20,9 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-CONDITIONINGS = ('none', 'projection', 'acgan')
+CONDITIONINGS = ('none', 'projection', 'acgan', 'reacgan')
+# Conditionings whose D has a class-aware head trained by an auxiliary loss (gan_jax.losses.AUX_CLASS_LOSSES).
+AUXILIARY_HEADS = ('acgan', 'reacgan')
 FAKE_LABELS = ('data', 'uniform')
 
 DOutput = Union[jax.Array, tuple]
@@ -61,7 +66,8 @@ def generator_norm(num_classes: int, plain: Callable[[], nn.Module], train: bool
 
 def discriminator_outputs(logits: jax.Array, features: jax.Array, labels: Optional[jax.Array], *,
                           conditional: str, num_classes: int, spectral_norm: bool, update_stats: bool,
-                          dtype: Any, kernel_init: Callable = nn.initializers.lecun_normal()) -> DOutput:
+                          dtype: Any, kernel_init: Callable = nn.initializers.lecun_normal(),
+                          embed_dim: int = 128) -> DOutput:
   """D's output from logits [B] = psi(phi(x)) and D's last features [B, ...]: the projection uses them
   sum-pooled over space ([B, C]), the AC-GAN head flattened.
 
@@ -82,13 +88,22 @@ def discriminator_outputs(logits: jax.Array, features: jax.Array, labels: Option
     projection = jnp.sum(embed(labels).astype(jnp.float32) * phi.astype(jnp.float32), axis=-1)
     return logits.astype(jnp.float32) + projection
   phi = features.reshape(features.shape[0], -1)
+  if conditional == 'reacgan':   # StudioGAN's ReACGAN D: a linear embedding of phi and a class proxy table
+    embed = maybe_spectral_norm(nn.Dense(embed_dim, dtype=dtype, kernel_init=kernel_init, name='embedding'),
+                                spectral_norm, update_stats)(phi)
+    proxy = maybe_spectral_norm(nn.Embed(num_classes, embed_dim, dtype=dtype, embedding_init=kernel_init,
+                                         name='class_proxy'), spectral_norm, update_stats)(labels)
+    unit = lambda v: v.astype(jnp.float32) / jnp.maximum(jnp.linalg.norm(v.astype(jnp.float32), axis=-1,
+                                                                         keepdims=True), 1e-12)
+    return logits.astype(jnp.float32), {'embed': unit(embed), 'proxy': unit(proxy)}
   head = maybe_spectral_norm(nn.Dense(num_classes, dtype=dtype, kernel_init=kernel_init, name='class_head'),
                              spectral_norm, update_stats)
   return logits.astype(jnp.float32), head(phi).astype(jnp.float32)
 
 
 def split_d_output(output: DOutput):
-  """(logits [B], class_logits [B, K] or None) from any discriminator's output."""
+  """(logits [B], the class head's output or None) from any discriminator's output: class_logits [B, K]
+  (acgan) or {'embed', 'proxy'} (reacgan)."""
   if isinstance(output, tuple):
     return output
   return output, None

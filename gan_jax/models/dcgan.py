@@ -108,10 +108,11 @@ class DCGANDiscriminator(nn.Module):
   pack: int = 1
   dtype: Any = jnp.float32
   init_std: float = 0.02
-  conditional: str = 'none'   # none | projection | acgan
+  conditional: str = 'none'   # none | projection | acgan | reacgan
   num_classes: int = 0
   spectral_norm: bool = False
   outputs: int = 1            # > 1: a VAE encoder, [B, outputs] and no conditioning head
+  embed_dim: int = 128        # conditional='reacgan': the embedding size of the data-to-data head
 
   @nn.compact
   def __call__(self, x: jax.Array, labels: Optional[jax.Array] = None, train: bool = False):
@@ -132,7 +133,7 @@ class DCGANDiscriminator(nn.Module):
     return conditioning.discriminator_outputs(
         x.reshape(x.shape[0]), features, labels, conditional=self.conditional, num_classes=self.num_classes,
         spectral_norm=self.spectral_norm, update_stats=train, dtype=self.dtype,
-        kernel_init=kernel_init(self.init_std))
+        kernel_init=kernel_init(self.init_std), embed_dim=self.embed_dim)
 
 
 def build(model_config: Any, example_shape: Sequence[int], num_classes: int = 0,
@@ -144,7 +145,8 @@ def build(model_config: Any, example_shape: Sequence[int], num_classes: int = 0,
   generator = DCGANGenerator(resolution, channels, model_config.g_width, dtype,
                              model_config.init_std, g_classes)
   discriminator = DCGANDiscriminator(resolution, model_config.d_width, model_config.pack, dtype,
-                                     model_config.init_std, conditional, g_classes, spectral_norm)
+                                     model_config.init_std, conditional, g_classes, spectral_norm,
+                                     embed_dim=model_config.d_embed_dim)
   return generator, discriminator
 
 

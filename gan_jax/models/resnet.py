@@ -134,13 +134,15 @@ class DBlock(nn.Module):
 
 
 class ResNetDiscriminator(nn.Module):
-  """images [B, res, res, C] (+ labels int [B]) -> logits float32 [B], or (logits, class_logits) for acgan."""
+  """images [B, res, res, C] (+ labels int [B]) -> logits float32 [B], or (logits, class head) for acgan /
+  reacgan (see conditioning.py)."""
   resolution: int
   width: int
   dtype: Any = jnp.float32
   conditional: str = 'none'
   num_classes: int = 0
   spectral_norm: bool = True
+  embed_dim: int = 128        # conditional='reacgan': the embedding size of the data-to-data head
 
   @nn.compact
   def __call__(self, x: jax.Array, labels: Optional[jax.Array] = None, train: bool = False):
@@ -152,7 +154,8 @@ class ResNetDiscriminator(nn.Module):
     logits = psi(phi).reshape(x.shape[0])
     return conditioning.discriminator_outputs(
         logits, phi, labels, conditional=self.conditional, num_classes=self.num_classes,
-        spectral_norm=self.spectral_norm, update_stats=train, dtype=self.dtype, kernel_init=xavier())
+        spectral_norm=self.spectral_norm, update_stats=train, dtype=self.dtype, kernel_init=xavier(),
+        embed_dim=self.embed_dim)
 
 
 def build(model_config: Any, example_shape: Sequence[int], num_classes: int = 0,
@@ -162,7 +165,7 @@ def build(model_config: Any, example_shape: Sequence[int], num_classes: int = 0,
   classes = num_classes if model_config.conditional != 'none' else 0
   generator = ResNetGenerator(resolution, channels, model_config.g_width, dtype, classes)
   discriminator = ResNetDiscriminator(resolution, model_config.d_width, dtype, model_config.conditional, classes,
-                                      spectral_norm)
+                                      spectral_norm, model_config.d_embed_dim)
   return generator, discriminator
 
 

@@ -1,10 +1,12 @@
 """Evaluation hooks: the Evaluator (gan_jax.metrics) during/after training, and --mode=evaluate."""
 
 import json
+import sys
 from typing import Dict
 
 import jax
 import ml_collections
+import numpy as np
 
 from gan_jax import parallel
 from gan_jax.errors import ConfigError
@@ -44,7 +46,35 @@ def evaluate_state(trainer, evaluator, state, ds, split: str, step: int, workdir
       write_record(workdir, {'step': int(step), 'split': split, 'results': results,
                              'provenance': {'dataset': ds.name, 'reference_split': split}})
   report(results, split, step)
+  warn_if_collapsed(trainer.sample_fn(state), trainer.num_classes, step, trainer.config.seed)
   return results
+
+
+COLLAPSE_SPREAD = 0.02   # mean |x - x'| on [-1, 1] pixels between samples of one class below this: one image
+
+
+def sample_spread(sample_fn, num_classes: int, seed: int, per_class: int = 8) -> float:
+  """Mean absolute pixel difference between samples of the same class (all samples when unconditional),
+  from different latents: near 0 when G ignores its latent (one image per class). Images only."""
+  classes = max(1, num_classes)
+  labels = np.repeat(np.arange(classes, dtype=np.int32), per_class) if num_classes else None
+  samples = sample_fn(classes * per_class, seed + 1, labels)
+  if samples.ndim != 4:
+    return float('nan')
+  groups = samples.reshape(classes, per_class, -1)
+  diffs = np.abs(groups[:, :, None, :] - groups[:, None, :, :]).mean(axis=-1)   # [K, n, n]
+  return float(diffs.sum() / (classes * per_class * (per_class - 1)))
+
+
+def warn_if_collapsed(sample_fn, num_classes: int, step: int, seed: int) -> None:
+  """One console line when the generator draws (nearly) one image per class: a collapse is seen in the
+  run's output, not only in a table afterwards."""
+  spread = sample_spread(sample_fn, num_classes, seed)
+  if spread < COLLAPSE_SPREAD and parallel.is_writer():
+    what = 'per class' if num_classes else 'for every latent'
+    print(f'warning: mode collapse at step {step}: the generator draws nearly one image {what} (mean pixel '
+          f'difference between samples {spread:.4f} < {COLLAPSE_SPREAD} on [-1, 1]); the run is not usable as it is',
+          file=sys.stderr, flush=True)
 
 
 def best_value(results: Dict[str, float], best_metric: str) -> float:

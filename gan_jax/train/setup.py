@@ -14,7 +14,7 @@ from gan_jax import checkpointing, parallel
 from gan_jax.augment import make_augment, uses_ada
 from gan_jax.augment.adaptive import AdaSettings
 from gan_jax.errors import ConfigError
-from gan_jax.losses import LOSSES, gradient_penalty, r1_penalty
+from gan_jax.losses import AUX_CLASS_LOSSES, LOSSES, classification_loss, gradient_penalty, r1_penalty
 from gan_jax.models import build_models, resolve_num_classes
 from gan_jax.train.optimizers import make_gan_optimizers
 from gan_jax.train.state import TrainState, abstract_state, init_train_state
@@ -90,6 +90,8 @@ def bind_train_step(setup: GanSetup) -> Callable:
       gradient_penalty=gradient_penalty, r1_penalty=r1_penalty,
       report_probabilities=config.loss.name in PROBABILITY_LOSSES, num_classes=setup.num_classes,
       fake_label_probs=setup.fake_label_probs, ac_weight=config.loss.ac_weight,
+      ac_fake_weight=config.loss.ac_fake_weight,
+      class_loss=AUX_CLASS_LOSSES.get(config.model.conditional, lambda _: classification_loss)(config.loss),
       augment=make_augment(aug.policy), lecam_weight=config.loss.lecam_weight, lecam_decay=config.loss.lecam_decay,
       ada=AdaSettings(aug.ada_target, aug.ada_interval, aug.ada_kimg, adaptive=uses_ada(aug.policy)))
 

@@ -9,8 +9,11 @@ backward once.
 Every D evaluation goes through `_discriminate` (the one place to transform D's inputs, e.g. augmentation).
 Conditional models (num_classes > 0) get the real labels from batch['label'] and draw fake labels from
 `fake_label_probs` (fresh for every D update; the G update reuses the last D update's fakes and labels).
-AC-GAN (D returns class logits): ac_weight * [CE(real classes, real labels) + CE(fake classes, fake labels)]
-joins D's loss and ac_weight * CE(fake classes, fake labels) joins G's (Odena et al. 2017).
+AC-GAN / ReACGAN (D returns a class-aware head, scored by `class_loss`: cross-entropy of class logits, or
+the data-to-data cross-entropy): ac_weight * [L(real head, real labels) + ac_fake_weight * L(fake head, fake
+labels)] joins D's loss and ac_weight * L(fake head, fake labels) joins G's. ac_fake_weight = 0 (the
+default) trains D's classifier on real images only, as StudioGAN and TAC-GAN do: with 1 (Odena et al. 2017)
+G and D can agree on a class code that is not the class (measured on digits: BENCHMARKS.md).
 
 Data-efficient training (gan_jax.augment, config.gan_aug): with an `augment` function, D never sees a
 raw image: reals and fakes are augmented (independent draws) before every D evaluation, in each D update
@@ -53,7 +56,7 @@ def _discriminate(discriminator, d_params, d_stats, x, labels):
 
 def _d_objective(d_params, d_stats, real, real_labels, fakes, fake_labels, rng, lecam, *, discriminator, loss,
                  gp_weight, r1_weight, ac_weight, gradient_penalty, r1_penalty, lecam_weight=0.0,
-                 lecam_decay=0.99):
+                 lecam_decay=0.99, class_loss=classification_loss, ac_fake_weight=0.0):
   """D's loss on one real batch and one (gradient-stopped) fake batch, both as D sees them (augmented or
   not) -> (total, (aux, new d_stats, new LeCam anchors))."""
   # Real and fake batches go through D separately, as in DCGAN, so BatchNorm normalises each on its own.
@@ -63,8 +66,9 @@ def _d_objective(d_params, d_stats, real, real_labels, fakes, fake_labels, rng, 
   total = adversarial
   aux = {'d_loss_adv': adversarial, 'real_logits': real_logits, 'fake_logits': fake_logits}
   if real_classes is not None:
-    aux['d_ac_loss'] = (classification_loss(real_classes, real_labels)
-                        + classification_loss(fake_classes, fake_labels))
+    aux['d_ac_loss'] = class_loss(real_classes, real_labels)
+    if ac_fake_weight > 0:   # Odena et al.'s fake term (off by default: see the module docstring)
+      aux['d_ac_loss'] = aux['d_ac_loss'] + ac_fake_weight * class_loss(fake_classes, fake_labels)
     total = total + ac_weight * aux['d_ac_loss']
   # Penalties read D with the batch statistics of this pass and do not update them again.
   d_fn = lambda x: _discriminate(discriminator, d_params, d_stats, x, real_labels)[0]
@@ -102,7 +106,8 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array, *
                report_probabilities: bool = False, num_classes: int = 0,
                fake_label_probs: Optional[np.ndarray] = None, ac_weight: float = 0.0,
                augment: Optional[Callable] = None, ada: AdaSettings = AdaSettings(adaptive=False),
-               lecam_weight: float = 0.0, lecam_decay: float = 0.99) -> Tuple[TrainState, Metrics]:
+               lecam_weight: float = 0.0, lecam_decay: float = 0.99, class_loss: Callable = classification_loss,
+               ac_fake_weight: float = 0.0) -> Tuple[TrainState, Metrics]:
   """n_critic D updates then one G update.
 
   batch['image']: float32 [B, *example_shape] real examples (the same real batch for every D update,
@@ -113,8 +118,8 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array, *
   g_loss, d_real_logit / d_fake_logit (mean raw D logits on the real and fake batch of the last D
   update), g_fake_logit (mean logit of the updated D on the fakes used for the G update), the same three
   as *_prob = mean sigmoid(logit) when `report_probabilities` (BCE-type losses), g_grad_norm,
-  d_grad_norm (global norms before clipping, last D update), g_lr, d_lr, any penalties, and for AC-GAN
-  d_ac_loss / g_ac_loss (the unweighted class cross-entropies); aug_p (ADA's p after this step's
+  d_grad_norm (global norms before clipping, last D update), g_lr, d_lr, any penalties, and for AC-GAN /
+  ReACGAN d_ac_loss / g_ac_loss (the unweighted class losses; D's with its fake term weighted); aug_p (ADA's p after this step's
   adjustment), aug_rt (the last r_t) and, when on, lecam_penalty. The logits are D's on what it saw.
   augment(x, key, p) -> x: what D sees of any image batch (None: the images themselves); ada: p's controller.
   """
@@ -128,7 +133,7 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array, *
   d_objective = functools.partial(
       _d_objective, discriminator=discriminator, loss=loss, gp_weight=gp_weight, r1_weight=r1_weight,
       ac_weight=ac_weight, gradient_penalty=gradient_penalty, r1_penalty=r1_penalty,
-      lecam_weight=lecam_weight, lecam_decay=lecam_decay)
+      lecam_weight=lecam_weight, lecam_decay=lecam_decay, class_loss=class_loss, ac_fake_weight=ac_fake_weight)
   d_grad_fn = jax.value_and_grad(d_objective, has_aux=True)
   aug_keys = augment_keys(rng, state.step, n_critic)
   p = state.ada['p']
@@ -161,7 +166,7 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array, *
     g_aux = {'logits': logits}
     total = loss.g_loss(logits)
     if classes is not None:
-      g_aux['g_ac_loss'] = classification_loss(classes, fake_labels)
+      g_aux['g_ac_loss'] = class_loss(classes, fake_labels)
       total = total + ac_weight * g_aux['g_ac_loss']
     return total, (g_aux, new_d_stats)
 

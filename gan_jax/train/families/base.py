@@ -65,6 +65,11 @@ class Trainer:
     """Prior samples of `state` (latents as gan_jax.sampling.draw_latents(truncation, temperature))."""
     raise NotImplementedError
 
+  def decode_fn(self, state) -> Callable[[np.ndarray, Optional[np.ndarray]], np.ndarray]:
+    """decode(z float32 [N, latent_dim], labels int32 [N] or None) -> float32 [N, *example_shape]: the
+    (EMA) generator at given latents, in eval mode (latent interpolation, --mode=interpolate)."""
+    raise NotImplementedError
+
   def pictures(self, state, ds) -> Dict[str, np.ndarray]:
     """Extra uint8 pictures written beside each sample grid, by name (default: none)."""
     del state, ds

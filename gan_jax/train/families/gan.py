@@ -42,6 +42,9 @@ class GanTrainer(Trainer):
                                     self.config.eval.batch_size, self.setup.num_classes, truncation, temperature)
     return self._samplers[key].sample_fn(state)
 
+  def decode_fn(self, state):
+    return self.sample_fn(state).decode   # the same compiled generator, at given latents
+
 
 def validate(config) -> None:
   """VAE-only keys left at their defaults (they do nothing for a GAN)."""

@@ -46,7 +46,7 @@ class VaeTrainer(Trainer):
     self.init_fn = functools.partial(init_vae_state, config.seed, vae=self.vae, tx=self.tx,
                                      example_shape=self.example_shape, conditional=self.conditional)
     self._sample = {}   # (truncation, temperature) -> the jitted sampler
-    self._bounds = self._reconstruct = None
+    self._bounds = self._reconstruct = self._decode = None
 
   def bind_train_step(self):
     c = self.config
@@ -97,6 +97,25 @@ class VaeTrainer(Trainer):
       return np.concatenate(chunks)[:num]
 
     return sample_fn
+
+  def decode_fn(self, state):
+    if self._decode is None:
+      vae, likelihood = self.vae, self.likelihood
+
+      def decode(params, batch_stats, z, labels):
+        out = vae.apply({'params': params, 'batch_stats': batch_stats}, z, labels, train=False, method='decode')
+        return vo.from_unit(likelihood.mean(out)).astype(jnp.float32)
+
+      replicated = parallel.replicated(self.mesh)
+      self._decode = jax.jit(decode, in_shardings=(replicated,) * 4, out_shardings=replicated)
+
+    def decode_fn(z: np.ndarray, labels: Optional[np.ndarray] = None) -> np.ndarray:
+      labels = self._labels(len(z), labels)
+      y = None if labels is None else parallel.replicate(labels, self.mesh)
+      out = self._decode(state.ema_params, state.batch_stats, parallel.replicate(np.asarray(z, np.float32), self.mesh), y)
+      return np.asarray(jax.device_get(out))
+
+    return decode_fn
 
   # ---------------------------------------------------------------- reconstructions and bounds
   def pictures(self, state, ds) -> Dict[str, np.ndarray]:
