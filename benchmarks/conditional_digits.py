@@ -3,13 +3,17 @@
   python benchmarks/conditional_digits.py --seeds=3 --steps=150 --width=16 --batch=32 --workdir=/tmp/i10_bench
   python benchmarks/conditional_digits.py --models=cgan,acgan ...   # a subset (results merge into the JSON)
 
-Each run is its config (configs/{dcgan,sngan,cgan,acgan}_digits.py) with the schedule overridden by the flags,
+Each run is its config (configs/{dcgan,sngan,cgan,acgan,reacgan}_digits.py; acgan_paper = acgan_digits with
+loss.ac_fake_weight=1, Odena et al.'s objective) with the schedule overridden by the flags,
 trained with train_and_evaluate in this process, then evaluated once on the val split with the digits
 classifier: FID, intra-FID (train-split reference per class; conditional models: samples generated FOR each
 class, unconditional: grouped by the classifier's prediction), precision/recall (k=3), and for conditional
 models conditional accuracy (GAN-test) and CAS. Step time: the mean `step_time` of metrics.jsonl after the
-first logging window (compilation excluded). Finished runs are read back from their workdirs, so a rerun only
-does what is missing. Each schedule (width, batch, steps, eval samples) has its own table. Writes benchmarks/results/conditional_digits.{json,md}.
+first logging window (compilation excluded). A second judge that shares nothing with gan_jax scores the
+conditional models' samples: scikit-learn's SVC (RBF, gamma 0.001, C 10) trained on the raw 8x8 digits of
+scikit-learn's own train portion, applied to 100 samples per class block-averaged back to 8x8
+(`svc_accuracy`; its accuracy on real val digits treated the same way is printed as the ceiling). Finished
+runs are read back from their workdirs, so a rerun only does what is missing. Each schedule (width, batch, steps, eval samples) has its own table. Writes benchmarks/results/conditional_digits.{json,md}.
 """
 
 import json
@@ -25,19 +29,26 @@ sys.path.insert(0, ROOT)
 
 from absl import app, flags, logging  # noqa: E402
 
-flags.DEFINE_integer('seeds', 3, 'Seeds per model (0 .. seeds-1).')
+flags.DEFINE_integer('seeds', 3, 'Seeds per model (first_seed .. seeds-1).')
+flags.DEFINE_integer('first_seed', 0, 'The first seed to run (earlier seeds keep their results in the JSON).')
 flags.DEFINE_integer('steps', 150, 'G steps per run.')
 flags.DEFINE_integer('width', 16, 'model.g_width = model.d_width.')
 flags.DEFINE_integer('batch', 32, 'train.batch_size.')
 flags.DEFINE_integer('eval_samples', 1000, 'eval.num_samples (intra-FID needs > 64 per class).')
-flags.DEFINE_string('models', 'dcgan,sngan,cgan,acgan', 'Comma-separated subset.')
+flags.DEFINE_string('models', 'dcgan,sngan,cgan,acgan,acgan_paper,reacgan', 'Comma-separated subset.')
 flags.DEFINE_string('workdir', '/tmp/i10_bench', 'Run directories (and the shared data/classifier cache).')
 FLAGS = flags.FLAGS
 
-MODELS = {'dcgan': 'dcgan_digits', 'sngan': 'sngan_digits', 'cgan': 'cgan_digits', 'acgan': 'acgan_digits'}
+MODELS = {'dcgan': 'dcgan_digits', 'sngan': 'sngan_digits', 'cgan': 'cgan_digits', 'acgan': 'acgan_digits',
+          'acgan_paper': 'acgan_digits', 'reacgan': 'reacgan_digits'}
+OVERRIDES = {'acgan_paper': {'loss.ac_fake_weight': 1.0}}   # config keys a model row changes
 LABELS = {'dcgan': 'DCGAN', 'sngan': 'SNGAN (ResNet, SN, hinge, n_critic 5)', 'cgan': 'cGAN (cBN G, projection D)',
-          'acgan': 'AC-GAN (cBN G, AC head)'}
-COLUMNS = ('fid', 'intra_fid', 'precision', 'recall', 'conditional_accuracy', 'cas', 'step_time')
+          'acgan': 'AC-GAN (cBN G, AC head on reals only)',
+          'acgan_paper': "AC-GAN, the paper's objective (AC head on reals and fakes)",
+          'reacgan': 'ReACGAN (cBN G, D2D-CE)'}
+COLUMNS = ('fid', 'intra_fid', 'precision', 'recall', 'conditional_accuracy', 'cas', 'svc_accuracy', 'step_time')
+# Results written before loss.ac_fake_weight existed: their 'acgan' runs had the paper's objective.
+_RENAMED_BEFORE_AC_FAKE_WEIGHT = {'acgan': 'acgan_paper'}
 RESULTS = os.path.join(ROOT, 'benchmarks', 'results', 'conditional_digits')
 
 
@@ -46,6 +57,9 @@ def run_config(model: str, seed: int):
   config = importlib.import_module(f'configs.{MODELS[model]}').get_config()
   config.seed = seed
   config.data.data_dir = os.path.join(FLAGS.workdir, 'data')
+  for dotted, value in OVERRIDES.get(model, {}).items():
+    section, key = dotted.split('.')
+    config[section][key] = value
   config.model.g_width = config.model.d_width = FLAGS.width
   config.train.steps, config.train.batch_size = FLAGS.steps, FLAGS.batch
   config.train.log_every = max(1, FLAGS.steps // 5)
@@ -67,7 +81,53 @@ def read_run(workdir: str):
     results = json.loads(f.readlines()[-1])['results']
   with open(os.path.join(workdir, 'metrics.jsonl')) as f:
     times = [json.loads(line)['step_time'] for line in f][1:]
+  svc = os.path.join(workdir, 'svc_accuracy.json')
+  if os.path.isfile(svc):
+    with open(svc) as f:
+      results = dict(results, svc_accuracy=json.load(f)['svc_accuracy'])
   return dict(results, step_time=sum(times) / max(len(times), 1))
+
+
+def to_8x8(images) -> 'np.ndarray':
+  """float [N, 32, 32, 1] in [-1, 1] -> [N, 64] in scikit-learn's digits range 0..16 (4x4 block means)."""
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  x = (np.asarray(images, np.float64)[..., 0] + 1.0) * 8.0
+  n, h, w = x.shape
+  return x.reshape(n, 8, h // 8, 8, w // 8).mean(axis=(2, 4)).reshape(n, 64)
+
+
+_SVC = []
+
+
+def svc_judge():
+  """SVC on raw 8x8 digits (scikit-learn's first 1,200, the rest held out): trained once per process."""
+  if not _SVC:
+    from sklearn import datasets, svm  # pylint: disable=g-import-not-at-top
+    digits = datasets.load_digits()
+    judge = svm.SVC(gamma=0.001, C=10.0).fit(digits.data[:1200], digits.target[:1200])
+    print(f'svc judge: accuracy {judge.score(digits.data[1200:], digits.target[1200:]):.3f} on the 597 held-out '
+          'raw 8x8 digits')
+    _SVC.append(judge)
+  return _SVC[0]
+
+
+def write_svc_accuracy(config, workdir: str, per_class: int = 100) -> None:
+  """svc_accuracy.json: the SVC judge's accuracy on per_class samples of each class (conditional models)."""
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  from gan_jax import sampling  # pylint: disable=g-import-not-at-top
+  sample_fn, _, meta = sampling.load_sampler(config, workdir)
+  labels = np.repeat(np.arange(meta['num_classes'], dtype=np.int32), per_class)
+  predicted = svc_judge().predict(to_8x8(sample_fn(len(labels), config.seed + 7, labels)))
+  with open(os.path.join(workdir, 'svc_accuracy.json'), 'w') as f:
+    json.dump({'svc_accuracy': float(np.mean(predicted == labels)), 'samples': int(len(labels))}, f)
+
+
+def svc_ceiling(config) -> float:
+  """The SVC judge on the real val split as the runs see it (32x32, block-averaged back to 8x8)."""
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  from gan_jax.data import prepare_dataset  # pylint: disable=g-import-not-at-top
+  val = prepare_dataset(config).split_arrays('val')
+  return float(np.mean(svc_judge().predict(to_8x8(val['image'])) == val['label']))
 
 
 def mean_se(values):
@@ -102,7 +162,7 @@ def write_tables(schedules) -> None:
   """One table per schedule (a schedule's rows may come from several commands: --models subsets)."""
   os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
   with open(RESULTS + '.json', 'w') as f:
-    json.dump({'schedules': schedules}, f, indent=2, sort_keys=True)
+    json.dump({'schedules': schedules, 'ac_fake_weight_rows': True}, f, indent=2, sort_keys=True)
   lines = []
   for name, entry in schedules.items():
     lines += [f'Schedule {name}:', '', *table(entry['command'], entry['runs']), '']
@@ -118,7 +178,13 @@ def read_schedules() -> dict:
   with open(RESULTS + '.json') as f:
     previous = json.load(f)
   if 'schedules' in previous:
-    return previous['schedules']
+    schedules = previous['schedules']
+    if not previous.get('ac_fake_weight_rows'):   # written before loss.ac_fake_weight: rename its AC-GAN rows
+      for entry in schedules.values():
+        for old, new in _RENAMED_BEFORE_AC_FAKE_WEIGHT.items():
+          if old in entry['runs']:
+            entry['runs'][new] = entry['runs'].pop(old)
+    return schedules
   if 'schedule' in previous:   # the one-schedule format
     return {previous['schedule']: {'command': previous['command'], 'runs': previous['runs']}}
   return {}                    # runs without a recorded schedule cannot be placed
@@ -138,11 +204,15 @@ def main(argv):
   elif command not in entry['command'].split('  +  '):
     entry['command'] += f'  +  {command}'   # a --models subset joins the rows of another command
   for model in FLAGS.models.split(','):
-    for seed in range(FLAGS.seeds):
+    for seed in range(FLAGS.first_seed, FLAGS.seeds):
       workdir = os.path.join(FLAGS.workdir, f'{model}_{schedule_name()}', f'seed{seed}')
       result = read_run(workdir)
       if result is None:
-        train_and_evaluate(run_config(model, seed), workdir)
+        config = run_config(model, seed)
+        train_and_evaluate(config, workdir)
+        if config.model.conditional != 'none' and config.data.image_size == 32:
+          write_svc_accuracy(config, workdir)
+          print(f'svc judge ceiling (real val digits, 32x32 -> 8x8): {svc_ceiling(config):.3f}')
         result = read_run(workdir)
       entry['runs'].setdefault(model, {})[str(seed)] = result
       write_tables(schedules)

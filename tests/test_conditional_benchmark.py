@@ -33,7 +33,35 @@ def test_one_table_per_schedule_and_the_old_format_is_kept(tmp_path):
   first, second = text.index('Schedule w16_b32_s2000_n1000:'), text.index('Schedule w32_b64_s4000_n1000:')
   assert first < text.index('`python old`') < second < text.index('`python new`')
   # mean 12, s.e. = std(ddof=1) / sqrt(2) = 2.828 / 1.414 = 2.0; step time 0.02 ± 0.01
-  assert '| DCGAN | 2 | 12.000 ± 2.000 | — | — | — | — | — | 0.0200 ± 0.0100 |' in text
-  assert '| cGAN (cBN G, projection D) | 1 | 5.000 ± 0.000 |' in text and '0.900 ± 0.000 | — |' in text
+  assert '| DCGAN | 2 | 12.000 ± 2.000 | — | — | — | — | — | — | 0.0200 ± 0.0100 |' in text
+  assert '| cGAN (cBN G, projection D) | 1 | 5.000 ± 0.000 |' in text and '0.900 ± 0.000 | — | — |' in text
   saved = json.loads((tmp_path / 'conditional_digits.json').read_text())
   assert set(saved['schedules']) == {'w16_b32_s2000_n1000', 'w32_b64_s4000_n1000'}
+
+
+MIGRATION = r'''
+import importlib.util, json, os, sys
+import numpy as np
+spec = importlib.util.spec_from_file_location('cond_bench', os.path.join(sys.argv[1], 'benchmarks', 'conditional_digits.py'))
+bench = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(bench)
+bench.RESULTS = os.path.join(sys.argv[2], 'conditional_digits')
+with open(bench.RESULTS + '.json', 'w') as f:   # written before loss.ac_fake_weight existed
+  json.dump({'schedules': {'w32': {'command': 'c', 'runs': {'acgan': {'0': {'fid': 1.0}}}}}}, f)
+schedules = bench.read_schedules()
+assert set(schedules['w32']['runs']) == {'acgan_paper'}, schedules
+bench.write_tables(schedules)
+assert set(bench.read_schedules()['w32']['runs']) == {'acgan_paper'}   # renamed once, not again
+blocks = np.kron(np.arange(64, dtype=float).reshape(8, 8), np.ones((4, 4)))   # each 8x8 pixel as a 4x4 block
+images = (blocks / 8.0 - 1.0)[None, :, :, None]
+np.testing.assert_allclose(bench.to_8x8(images)[0], np.arange(64))
+print('ok')
+'''
+
+
+def test_results_before_ac_fake_weight_become_the_paper_rows_and_8x8_block_means():
+  import tempfile  # pylint: disable=g-import-not-at-top
+  with tempfile.TemporaryDirectory() as folder:
+    done = subprocess.run([sys.executable, '-c', MIGRATION, ROOT, folder], capture_output=True, text=True, cwd=ROOT,
+                          timeout=120)
+  assert done.returncode == 0 and done.stdout.strip().endswith('ok'), done.stderr[-2000:]
