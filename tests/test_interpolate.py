@@ -45,13 +45,29 @@ def test_bad_interpolate_config_is_one_line():
     config = make_tiny_config()
 
 
+class _FakeData:
+  """What warn_if_collapsed reads of a prepared dataset: split_arrays(split)."""
+
+  def __init__(self, seed=0):
+    rng = np.random.default_rng(seed)
+    self.arrays = {'image': rng.uniform(-1, 1, (200, 8, 8, 1)).astype(np.float32), 'label': np.arange(200) % 10}
+
+  def split_arrays(self, split):
+    del split
+    return self.arrays
+
+
 def test_collapse_warning_names_one_image_per_class(capsys):
   constant = lambda num, seed, labels=None: np.zeros((num, 8, 8, 1), np.float32) + (
       0 if labels is None else labels[:, None, None, None] / 10)
   noisy = lambda num, seed, labels=None: np.random.default_rng(seed).uniform(-1, 1, (num, 8, 8, 1)).astype(np.float32)
-  assert evaluation.sample_spread(constant, 10, 0) == 0.0
-  evaluation.warn_if_collapsed(constant, 10, 40, 0)
-  assert 'warning: mode collapse at step 40: the generator draws nearly one image per class' in capsys.readouterr().err
-  evaluation.warn_if_collapsed(noisy, 10, 40, 0)
-  evaluation.warn_if_collapsed(noisy, 0, 40, 0)
+  labels = np.repeat(np.arange(10), 8)
+  assert evaluation.sample_spread(constant(80, 0, labels), labels) == 0.0
+  np.testing.assert_allclose(evaluation.sample_spread(noisy(80, 0), labels), 2 / 3, rtol=0.05)   # E|U - U'| on [-1, 1]
+  evaluation.warn_if_collapsed(constant, 10, 40, 0, _FakeData(), 'val')
+  err = capsys.readouterr().err
+  assert 'warning: mode collapse at step 40: the generator draws nearly one image per class' in err
+  assert 'real val images 0.6' in err
+  evaluation.warn_if_collapsed(noisy, 10, 40, 0, _FakeData(), 'val')
+  evaluation.warn_if_collapsed(noisy, 0, 40, 0, _FakeData(), 'val')
   assert capsys.readouterr().err == ''
