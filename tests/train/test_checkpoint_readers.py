@@ -66,7 +66,7 @@ def test_read_only_store_refuses_to_save(tiny_run):
 
 
 def test_mistyped_workdir_is_reported_and_not_created(run_launch, tmp_path):
-  for mode in ('--mode=sample', '--mode=evaluate'):
+  for mode in ('--mode=sample', '--mode=evaluate', '--mode=interpolate', '--mode=synthesize'):
     result = run_launch(TINY_RUN_CONFIG, tmp_path / 'no_such_run', mode, timeout=120)
     assert result.returncode == 2, result.stderr[-2000:]
     errors = [line for line in result.stderr.splitlines() if line.startswith('error: ')]
