@@ -65,14 +65,19 @@ def test_read_only_store_refuses_to_save(tiny_run):
     store.close()
 
 
-def test_mistyped_workdir_is_reported_and_not_created(run_launch, tmp_path):
-  for mode in ('--mode=sample', '--mode=evaluate', '--mode=interpolate', '--mode=synthesize'):
-    result = run_launch(TINY_RUN_CONFIG, tmp_path / 'no_such_run', mode, timeout=120)
-    assert result.returncode == 2, result.stderr[-2000:]
-    errors = [line for line in result.stderr.splitlines() if line.startswith('error: ')]
-    assert len(errors) == 1 and 'does not exist' in errors[0], result.stderr[-2000:]
-  assert not os.path.exists(tmp_path / 'no_such_run')
+def test_mistyped_workdir_is_reported_and_not_created(run_launch, tiny_config, tmp_path):
+  import pytest  # pylint: disable=g-import-not-at-top
+  from gan_jax import modes, workdir  # pylint: disable=g-import-not-at-top
+  from gan_jax.errors import ConfigError  # pylint: disable=g-import-not-at-top
+  assert modes.READERS == {'sample', 'evaluate', 'synthesize', 'interpolate'}   # launch.py: create=False for these
+  with pytest.raises(ConfigError, match='does not exist'):
+    workdir.check_workdir(str(tmp_path / 'typo'), create=False)
+  result = run_launch(TINY_RUN_CONFIG, tmp_path / 'no_such_run', '--mode=sample', timeout=120)
+  assert result.returncode == 2, result.stderr[-2000:]
+  errors = [line for line in result.stderr.splitlines() if line.startswith('error: ')]
+  assert len(errors) == 1 and 'does not exist' in errors[0], result.stderr[-2000:]
+  assert not os.path.exists(tmp_path / 'no_such_run') and not os.path.exists(tmp_path / 'typo')
   (tmp_path / 'empty_run').mkdir()   # exists, never trained: no checkpoints/ appears
-  result = run_launch(TINY_RUN_CONFIG, tmp_path / 'empty_run', '--mode=sample', timeout=120)
-  assert result.returncode == 2 and 'has no latest checkpoint' in result.stderr, result.stderr[-2000:]
+  with pytest.raises(ConfigError, match='has no latest checkpoint'):
+    sampling.restore_checkpoint(tiny_config, str(tmp_path / 'empty_run'))
   assert os.listdir(tmp_path / 'empty_run') == []
