@@ -12,7 +12,8 @@ models conditional accuracy (GAN-test) and CAS. Step time: the mean `step_time` 
 first logging window (compilation excluded). A second judge that shares nothing with gan_jax scores the
 conditional models' samples: scikit-learn's SVC (RBF, gamma 0.001, C 10) trained on the raw 8x8 digits of
 scikit-learn's own train portion, applied to 100 samples per class block-averaged back to 8x8
-(`svc_accuracy`; its accuracy on real val digits treated the same way is printed as the ceiling). Finished
+(`svc_accuracy`; its accuracy on its own held-out digits upsampled to 32x32 and averaged back is printed as
+the ceiling). Finished
 runs are read back from their workdirs, so a rerun only does what is missing. Each schedule (width, batch, steps, eval samples) has its own table. Writes benchmarks/results/conditional_digits.{json,md}.
 """
 
@@ -37,15 +38,17 @@ flags.DEFINE_integer('batch', 32, 'train.batch_size.')
 flags.DEFINE_integer('eval_samples', 1000, 'eval.num_samples (intra-FID needs > 64 per class).')
 flags.DEFINE_string('models', 'dcgan,sngan,cgan,acgan,acgan_paper,reacgan', 'Comma-separated subset.')
 flags.DEFINE_string('workdir', '/tmp/i10_bench', 'Run directories (and the shared data/classifier cache).')
+flags.DEFINE_string('results', '', 'Results files prefix (.json/.md); \'\' = benchmarks/results/conditional_digits.')
 FLAGS = flags.FLAGS
 
-MODELS = {'dcgan': 'dcgan_digits', 'sngan': 'sngan_digits', 'cgan': 'cgan_digits', 'acgan': 'acgan_digits',
-          'acgan_paper': 'acgan_digits', 'reacgan': 'reacgan_digits'}
-OVERRIDES = {'acgan_paper': {'loss.ac_fake_weight': 1.0}}   # config keys a model row changes
+MODELS = {'dcgan': 'dcgan_digits', 'sngan': 'sngan_digits', 'cgan': 'cgan_digits', 'cgan_ns': 'cgan_digits',
+          'acgan': 'acgan_digits', 'acgan_paper': 'acgan_digits', 'reacgan': 'reacgan_digits'}
+OVERRIDES = {'acgan_paper': {'loss.ac_fake_weight': 1.0},   # config keys a model row changes
+             'cgan_ns': {'loss.name': 'non_saturating'}}
 LABELS = {'dcgan': 'DCGAN', 'sngan': 'SNGAN (ResNet, SN, hinge, n_critic 5)', 'cgan': 'cGAN (cBN G, projection D)',
           'acgan': 'AC-GAN (cBN G, AC head on reals only)',
           'acgan_paper': "AC-GAN, the paper's objective (AC head on reals and fakes)",
-          'reacgan': 'ReACGAN (cBN G, D2D-CE)'}
+          'reacgan': 'ReACGAN (cBN G, D2D-CE)', 'cgan_ns': 'cGAN with the non-saturating loss (not hinge)'}
 COLUMNS = ('fid', 'intra_fid', 'precision', 'recall', 'conditional_accuracy', 'cas', 'svc_accuracy', 'step_time')
 # Results written before loss.ac_fake_weight existed: their 'acgan' runs had the paper's objective.
 _RENAMED_BEFORE_AC_FAKE_WEIGHT = {'acgan': 'acgan_paper'}
@@ -123,11 +126,16 @@ def write_svc_accuracy(config, workdir: str, per_class: int = 100) -> None:
 
 
 def svc_ceiling(config) -> float:
-  """The SVC judge on the real val split as the runs see it (32x32, block-averaged back to 8x8)."""
+  """The SVC judge on its own 597 held-out raw digits after the round trip the samples take (upsampled to the
+  runs' size as the data stage does, bilinear, then block-averaged back to 8x8): what a perfect G would score."""
   import numpy as np  # pylint: disable=g-import-not-at-top
-  from gan_jax.data import prepare_dataset  # pylint: disable=g-import-not-at-top
-  val = prepare_dataset(config).split_arrays('val')
-  return float(np.mean(svc_judge().predict(to_8x8(val['image'])) == val['label']))
+  from sklearn import datasets  # pylint: disable=g-import-not-at-top
+  from gan_jax.data.tf_env import tf  # pylint: disable=g-import-not-at-top
+  digits = datasets.load_digits()
+  held = (digits.images[1200:, :, :, None] / 8.0 - 1.0).astype(np.float32)
+  size = config.data.image_size
+  up = tf.image.resize(held, (size, size), method=config.data.resize_method).numpy()
+  return float(np.mean(svc_judge().predict(to_8x8(up)) == digits.target[1200:]))
 
 
 def mean_se(values):
@@ -196,7 +204,10 @@ def main(argv):
   from gan_jax import xla_flags  # pylint: disable=g-import-not-at-top
   xla_flags.configure_xla_for_cpu()
   from gan_jax.train.loop import train_and_evaluate  # pylint: disable=g-import-not-at-top
-  command = 'python benchmarks/conditional_digits.py ' + ' '.join(shlex.quote(a) for a in sys.argv[1:])
+  global RESULTS
+  RESULTS = FLAGS.results or RESULTS
+  command = 'python benchmarks/conditional_digits.py ' + ' '.join(
+      shlex.quote(a) for a in sys.argv[1:] if not a.startswith('--results'))
   schedules = read_schedules()
   entry = schedules.setdefault(schedule_name(), {'command': command, 'runs': {}})
   if all(model in FLAGS.models.split(',') for model in entry['runs']):
@@ -212,7 +223,7 @@ def main(argv):
         train_and_evaluate(config, workdir)
         if config.model.conditional != 'none' and config.data.image_size == 32:
           write_svc_accuracy(config, workdir)
-          print(f'svc judge ceiling (real val digits, 32x32 -> 8x8): {svc_ceiling(config):.3f}')
+          print(f'svc judge ceiling (its held-out digits, 8x8 -> 32x32 -> 8x8): {svc_ceiling(config):.3f}')
         result = read_run(workdir)
       entry['runs'].setdefault(model, {})[str(seed)] = result
       write_tables(schedules)
