@@ -62,10 +62,12 @@ def get_config() -> ml_collections.ConfigDict:
   data.clean.channel_policy = 'convert'      # wrong channel count: convert | drop
   data.clean.min_size = 8                    # drop images smaller than this on either side (pixels)
   data.clean.exact_duplicates = True
-  data.clean.near_duplicate_threshold = 2    # max Hamming distance between 64-bit perceptual hashes; -1 = off (4 also merged distinct 8x8 digits)
+  data.clean.near_duplicate_threshold = 4    # Hamming bits of 64-bit pHashes (one image shifted/scaled a little) that make a candidate pair; -1 = off (2 before the copy check)
+  data.clean.copy_max_distance = 0.06        # a candidate is a copy when, aligned, the RMS difference is below this (std units): gan_jax/data/copy_check.py
   data.clean.cross_split_duplicates = True   # drop val images with a (near) copy in train, test ones with one in train or val
   data.clean.outlier_score = 'none'          # none | mad (robust z-score of a feature embedding)
   data.clean.outlier_threshold = 6.0
+  data.clean.max_class_share_change = 1.0    # warn at prepare time when cleaning moves a class's share by more (percentage points)
   # Input pipeline.
   data.cache = True
   data.deterministic = True

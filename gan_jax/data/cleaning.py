@@ -9,17 +9,20 @@ Order of checks (an example is reported once, for the first failing check):
   exact_duplicate (byte-identical files; equal pixels for decoded arrays), near_duplicate, outlier, and
   after the splits cross_split_duplicate. EXIF orientations applied are logged as conversions.
 Duplicates are searched within each given split (or the whole dataset when the source has none); the
-first example in source order is kept. data.clean.enabled=False keeps only what cannot be skipped
-(unreadable files, non-finite values, channel conversion).
+first example in source order is kept. A near duplicate is a pair that the perceptual hashes propose
+(gan_jax.data.near_duplicates, data.clean.near_duplicate_threshold) and that the copy check confirms
+(gan_jax.data.copy_check, data.clean.copy_max_distance): hashes alone merge distinct simple images.
+Every drop records the example's label, for the report's class-share guard. data.clean.enabled=False
+keeps only what cannot be skipped (unreadable files, non-finite values, channel conversion).
 """
 
 import collections
 import dataclasses
-from typing import Dict, List
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 
-from gan_jax.data import decode, hashing, near_duplicates
+from gan_jax.data import copy_check, decode, hashing, near_duplicates
 from gan_jax.data.outliers import OUTLIER_SCORES
 from gan_jax.data.records import CleanData, Fault, RecordChunk, SourceData
 from gan_jax.data.tf_env import tf
@@ -30,13 +33,20 @@ _GROUP_BYTES = 8 << 20         # decoded pixels pending before a batch is proces
 
 @dataclasses.dataclass
 class CleaningLog:
-  """What the cleaning stage did, for the report."""
-  dropped: List[Dict[str, str]] = dataclasses.field(default_factory=list)
+  """What the cleaning stage did, for the report.
+
+  settings: the data.clean values the stage ran with (clean_examples fills it); the cross-split pass
+  and the report's class-share guard read their thresholds from it when not given one.
+  """
+  dropped: List[Dict[str, Any]] = dataclasses.field(default_factory=list)
   converted: List[Dict[str, str]] = dataclasses.field(default_factory=list)
   notes: List[str] = dataclasses.field(default_factory=list)
+  settings: Dict[str, Any] = dataclasses.field(default_factory=dict)
 
-  def drop(self, source: str, reason: str, detail: str = '') -> None:
-    self.dropped.append({'source': source, 'reason': reason, **({'detail': detail} if detail else {})})
+  def drop(self, source: str, reason: str, detail: str = '', label: Optional[int] = None, **fields) -> None:
+    """fields: extra report keys of this drop (e.g. distance=0.012 for a near duplicate)."""
+    self.dropped.append({'source': source, 'reason': reason, **({'detail': detail} if detail else {}),
+                         **({'label': int(label)} if label is not None and label >= 0 else {}), **fields})
 
   def convert(self, source: str, detail: str) -> None:
     self.converted.append({'source': source, 'reason': 'converted', 'detail': detail})
@@ -81,7 +91,7 @@ class _Inspector:
       return
     for i, item in enumerate(chunk.payload):
       if isinstance(item, Fault):
-        self.log.drop(chunk.sources[i], item.reason, item.detail)
+        self.log.drop(chunk.sources[i], item.reason, item.detail, chunk.labels[i])
         continue
       if chunk.labels[i] < 0:
         self.log.drop(chunk.sources[i], 'outside_class_folder', 'file next to class folders has no label')
@@ -96,7 +106,7 @@ class _Inspector:
         else:
           pixels, content, from_file = np.asarray(item), None, False
       except Fault as fault:
-        self.log.drop(chunk.sources[i], fault.reason, fault.detail)
+        self.log.drop(chunk.sources[i], fault.reason, fault.detail, chunk.labels[i])
         continue
       self.pending[pixels.shape, from_file].append((seq[i], chunk.sources[i], chunk.labels[i], splits[i], pixels,
                                                     content))
@@ -113,9 +123,9 @@ class _Inspector:
     self.pending.clear()
     self.pending_bytes = 0
 
-  def _drop_where(self, mask, reason, detail, sources) -> None:
+  def _drop_where(self, mask, reason, detail, sources, labels) -> None:
     for i in np.flatnonzero(mask):
-      self.log.drop(sources[i], reason, detail)
+      self.log.drop(sources[i], reason, detail, labels[i])
 
   def _add_uniform(self, batch, seq, sources, labels, splits, content=None, size_checked=False) -> None:
     """batch: [n, H, W, c] decoded pixels of any dtype, or points [n, 2].
@@ -125,21 +135,21 @@ class _Inspector:
     """
     if self.kind == 'points':
       keep = np.isfinite(batch).all(axis=1)
-      self._drop_where(~keep, 'non_finite', 'NaN/Inf coordinate', sources)
+      self._drop_where(~keep, 'non_finite', 'NaN/Inf coordinate', sources, labels)
       points = batch[keep].astype(np.float32)
       self._append(points, seq[keep], sources, labels, splits, keep, hashing.content_hashes(points),
                    np.zeros(len(points), np.uint64), points)
       return
     pixels, keep = decode.array_to_uint8(batch)
-    self._drop_where(~keep, 'non_finite', 'NaN/Inf pixels', sources)
+    self._drop_where(~keep, 'non_finite', 'NaN/Inf pixels', sources, labels)
     height, width = batch.shape[1:3]
     if self.cfg.clean.enabled and not size_checked and min(height, width) < self.cfg.clean.min_size:
       self._drop_where(keep, 'too_small', f'{width}x{height} < data.clean.min_size={self.cfg.clean.min_size}',
-                       sources)
+                       sources, labels)
       keep = np.zeros_like(keep)
     pixels, conversion = decode.match_channels(pixels, self.cfg.channels)
     if conversion and self.cfg.clean.channel_policy == 'drop':
-      self._drop_where(keep, 'wrong_channels', conversion, sources)
+      self._drop_where(keep, 'wrong_channels', conversion, sources, labels)
       keep = np.zeros_like(keep)
     elif conversion:
       for i in np.flatnonzero(keep):
@@ -183,10 +193,50 @@ def inspect(source_data: SourceData, data_config, log: CleaningLog) -> CleanData
   return inspector.result(shape)
 
 
-def _drop(clean: CleanData, drop_mask: np.ndarray, reason: str, details, log: CleaningLog) -> CleanData:
+def _drop(clean: CleanData, drop_mask: np.ndarray, reason: str, details, log: CleaningLog,
+          distances: Optional[np.ndarray] = None) -> CleanData:
+  """distances: the copy distance of each dropped near duplicate (NaN: none), listed in its report entry."""
   for i in np.flatnonzero(drop_mask):
-    log.drop(str(clean.sources[i]), reason, details[i] if details is not None else '')
+    extra = {} if distances is None or np.isnan(distances[i]) else {'distance': float(distances[i])}
+    log.drop(str(clean.sources[i]), reason, details[i] if details is not None else '', clean.labels[i], **extra)
   return clean.take(~drop_mask)
+
+
+def _max_distance(max_distance: Optional[float], log: CleaningLog) -> float:
+  if max_distance is not None:
+    return max_distance
+  return log.settings.get('copy_max_distance', copy_check.DEFAULT_MAX_DISTANCE)
+
+
+def verified_copies(data: np.ndarray, threshold: int, max_distance: float,
+                    reference: Optional[np.ndarray] = None):
+  """(i, j, distance) of the pairs the hashes propose and the copy check confirms (distance <= max).
+
+  data, reference: uint8 images [n, S, S, C], [m, S, S, C]. Without reference, pairs i < j within data;
+  with it, (i in data, j in reference). Sorted by (i, j).
+  """
+  hashed = _hashed(data)
+  return _verified(hashed, threshold, max_distance, None if reference is None else _hashed(reference))
+
+
+def _hashed(data: np.ndarray):
+  """(thumbnails, variant hashes) of uint8 images [n, S, S, C]."""
+  thumbs = hashing.thumbnails(data)
+  return thumbs, hashing.variant_hashes(thumbs)
+
+
+def _verified(hashed, threshold: int, max_distance: float, reference=None):
+  """verified_copies on _hashed images."""
+  (thumbs, variants), (ref_thumbs, ref_variants) = hashed, reference or hashed
+  i, j = near_duplicates.candidate_pairs(variants, threshold, None if reference is None else ref_variants)
+  if not len(i):
+    return i, j, np.zeros(0, np.float32)
+  # Only images in some candidate pair are prepared for the copy check (few, in most datasets).
+  used_i, used_j = np.unique(i), np.unique(j)
+  dist = copy_check.distances(copy_check.prepare(thumbs[used_i]), copy_check.prepare(ref_thumbs[used_j]),
+                              np.searchsorted(used_i, i), np.searchsorted(used_j, j), max_distance)
+  keep = dist <= max_distance
+  return i[keep], j[keep], dist[keep]
 
 
 def drop_exact_duplicates(clean: CleanData, log: CleaningLog) -> CleanData:
@@ -205,18 +255,27 @@ def drop_exact_duplicates(clean: CleanData, log: CleaningLog) -> CleanData:
   return _drop(clean, drop, 'exact_duplicate', details, log)
 
 
-def drop_near_duplicates(clean: CleanData, threshold: int, log: CleaningLog) -> CleanData:
-  """Drops examples whose perceptual hash is within `threshold` bits of an earlier kept one."""
+def drop_near_duplicates(clean: CleanData, threshold: int, log: CleaningLog,
+                         max_distance: Optional[float] = None) -> CleanData:
+  """Drops images that are copies of an earlier kept one (see verified_copies).
+
+  threshold: Hamming bits of the hash candidates; max_distance: copy distance (None: the log's
+  settings, else copy_check's default). Each drop lists its copy distance.
+  """
+  max_distance = _max_distance(max_distance, log)
   drop = np.zeros(len(clean), bool)
   details = [''] * len(clean)
+  distances = np.full(len(clean), np.nan)
   for split in np.unique(clean.splits):
     idx = np.flatnonzero(clean.splits == split)
-    pairs_i, pairs_j = near_duplicates.near_pairs(clean.perceptual_hash[idx], threshold)
+    pairs_i, pairs_j, pair_dist = verified_copies(clean.data[idx], threshold, max_distance)
     keep, duplicate_of = near_duplicates.greedy_keep(len(idx), pairs_i, pairs_j)
+    distance_of = dict(zip(zip(pairs_i.tolist(), pairs_j.tolist()), pair_dist.tolist()))
     for k in np.flatnonzero(~keep):
       drop[idx[k]] = True
-      details[idx[k]] = f'near copy of {clean.sources[idx[duplicate_of[k]]]}'
-  return _drop(clean, drop, 'near_duplicate', details, log)
+      distances[idx[k]] = round(distance_of[int(duplicate_of[k]), int(k)], 4)
+      details[idx[k]] = f'near copy of {clean.sources[idx[duplicate_of[k]]]} (copy distance {distances[idx[k]]:.3f})'
+  return _drop(clean, drop, 'near_duplicate', details, log, distances)
 
 
 def drop_outliers(clean: CleanData, score_name: str, threshold: float, labelled: bool,
@@ -235,13 +294,19 @@ def drop_outliers(clean: CleanData, score_name: str, threshold: float, labelled:
   return _drop(clean, drop, 'outlier', details, log)
 
 
-def drop_cross_split_duplicates(clean: CleanData, threshold: int, log: CleaningLog) -> CleanData:
+def drop_cross_split_duplicates(clean: CleanData, threshold: int, log: CleaningLog,
+                                max_distance: Optional[float] = None) -> CleanData:
   """Drops val examples with a copy in train, and test examples with a copy in train or val.
 
-  A copy is an equal content hash or, when threshold >= 0, a perceptual hash within threshold bits.
+  A copy is an equal content hash or, when threshold >= 0 (images only), a pair found as in
+  drop_near_duplicates (max_distance None: the log's settings, else copy_check's default).
   """
+  max_distance = _max_distance(max_distance, log)
   drop = np.zeros(len(clean), bool)
   details = [''] * len(clean)
+  distances = np.full(len(clean), np.nan)
+  # Hashed once for both held-out splits (the train images are the reference of both).
+  thumbs, variants = _hashed(clean.data) if threshold >= 0 else (None, None)
   for split, earlier in (('val', ('train',)), ('test', ('train', 'val'))):
     reference = np.flatnonzero(np.isin(clean.splits, earlier) & ~drop)
     held_out = np.flatnonzero(clean.splits == split)
@@ -253,25 +318,31 @@ def drop_cross_split_duplicates(clean: CleanData, threshold: int, log: CleaningL
         j = by_hash[clean.content_hash[i]]
         drop[i] = True
         details[i] = f'copy of {clean.splits[j]} {clean.sources[j]}'
-    q, r = near_duplicates.near_pairs(clean.perceptual_hash[held_out], threshold, clean.perceptual_hash[reference])
-    for qi, ri in zip(q, r):
-      if not drop[held_out[qi]]:
-        drop[held_out[qi]] = True
-        details[held_out[qi]] = f'near copy of {clean.splits[reference[ri]]} {clean.sources[reference[ri]]}'
-  return _drop(clean, drop, 'cross_split_duplicate', details, log)
+    if threshold < 0:
+      continue
+    rest = held_out[~drop[held_out]]
+    q, r, pair_dist = _verified((thumbs[rest], variants[rest]), threshold, max_distance,
+                                (thumbs[reference], variants[reference]))
+    for k in np.lexsort((r, pair_dist)):   # closest copy first
+      i, j = rest[q[k]], reference[r[k]]
+      if not drop[i]:
+        drop[i], distances[i] = True, round(float(pair_dist[k]), 4)
+        details[i] = f'near copy of {clean.splits[j]} {clean.sources[j]} (copy distance {distances[i]:.3f})'
+  return _drop(clean, drop, 'cross_split_duplicate', details, log, distances)
 
 
 def clean_examples(source_data: SourceData, data_config, log: CleaningLog) -> CleanData:
   """Per-example checks and the within-split duplicate/outlier passes configured in data.clean."""
-  clean = inspect(source_data, data_config, log)
   cfg = data_config.clean
+  log.settings.update(cfg.to_dict())
+  clean = inspect(source_data, data_config, log)
   if not cfg.enabled:
     return clean
   if cfg.exact_duplicates:
     clean = drop_exact_duplicates(clean, log)
   near = source_data.kind == 'image' and not source_data.synthetic and cfg.near_duplicate_threshold >= 0
   if near:
-    clean = drop_near_duplicates(clean, cfg.near_duplicate_threshold, log)
+    clean = drop_near_duplicates(clean, cfg.near_duplicate_threshold, log, cfg.copy_max_distance)
   if cfg.outlier_score != 'none':
     clean = drop_outliers(clean, cfg.outlier_score, cfg.outlier_threshold, source_data.num_classes > 0, log)
   return clean

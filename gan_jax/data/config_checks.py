@@ -22,6 +22,10 @@ def _is_int(value) -> bool:
   return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _is_number(value) -> bool:
+  return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value   # not NaN
+
+
 def _check_fractions(data) -> None:
   for key in ('val_fraction', 'test_fraction'):
     value = data[key]
@@ -75,6 +79,10 @@ def _check_clean(data) -> None:
   _require(_is_int(clean.near_duplicate_threshold) and -1 <= clean.near_duplicate_threshold <= 16,
            'clean.near_duplicate_threshold', clean.near_duplicate_threshold,
            'Hamming distance in [0, 16] bits of 64, or -1 (off)')
+  _require(_is_number(clean.copy_max_distance) and 0 < clean.copy_max_distance <= 1, 'clean.copy_max_distance',
+           clean.copy_max_distance, 'copy distance in (0, 1] (RMS difference in std units; copies ~0.01-0.04)')
+  _require(_is_number(clean.max_class_share_change) and 0 <= clean.max_class_share_change <= 100,
+           'clean.max_class_share_change', clean.max_class_share_change, 'percentage points in [0, 100]')
   OUTLIER_SCORES.check(clean.outlier_score)
   _require(isinstance(clean.outlier_threshold, (int, float)) and clean.outlier_threshold > 0,
            'clean.outlier_threshold', clean.outlier_threshold, 'must be > 0')

@@ -29,7 +29,7 @@ def _prepare(data_config, source) -> tuple:
   cfg = data_config.clean
   if cfg.enabled and cfg.cross_split_duplicates:
     near = -1 if (source_data.synthetic or source_data.kind == 'points') else cfg.near_duplicate_threshold
-    clean = cleaning.drop_cross_split_duplicates(clean, near, log)
+    clean = cleaning.drop_cross_split_duplicates(clean, near, log, cfg.copy_max_distance)
   arrays = _split_arrays(clean)
   meta = {
       'kind': source_data.kind,

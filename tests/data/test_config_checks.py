@@ -33,12 +33,18 @@ def test_bad_values_name_the_field(data_config, updates, pattern):
     ('clean.channel_policy', 'keep', r"^data.clean.channel_policy='keep'"),
     ('clean.near_duplicate_threshold', 40, r'^data.clean.near_duplicate_threshold=40'),
     ('clean.outlier_score', 'zscore', r"^data.clean.outlier_score='zscore'"),
+    ('clean.copy_max_distance', 0.0, r'^data.clean.copy_max_distance=0.0: copy distance in \(0, 1\]'),
+    ('clean.copy_max_distance', 1.5, r'^data.clean.copy_max_distance=1.5: copy distance in \(0, 1\]'),
+    ('clean.copy_max_distance', float('nan'), r'^data.clean.copy_max_distance=nan'),
+    ('clean.max_class_share_change', -1.0, r'^data.clean.max_class_share_change=-1.0: percentage points in \[0, 100\]'),
+    ('clean.max_class_share_change', 101.0, r'^data.clean.max_class_share_change=101.0'),
 ])
 def test_nested_fields(data_config, key, value, pattern):
   section, field = key.split('.')
   data_config.data[section][field] = value
-  with pytest.raises(ConfigError, match=pattern):
+  with pytest.raises(ConfigError, match=pattern) as error:
     validate_data_config(data_config)
+  assert '\n' not in str(error.value)
 
 
 def test_defaults_and_catalogue_names_pass(data_config):

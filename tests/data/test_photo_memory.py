@@ -17,7 +17,7 @@ def test_forty_12mp_photos_prepare_in_bounded_memory(tmp_path_factory):
   assert completed.returncode == 0, completed.stderr[-3000:]
   result = json.loads((out / 'result.json').read_text())
   assert result['kept'] == 40 and result['dropped'] == {}
-  assert result['converted'] == {'EXIF orientation 6 applied': 10}
+  assert result['converted'] == {'EXIF orientation 6 applied': 10, 'non-square: stretched to square (aspect ratio changed)': 40}
   # Measured ~30-60 MB on top of the process before preparing; at full resolution one photo alone is 144 MB
   # as float32, and the old code needed ~410 MB per photo.
   assert result['extra_mb'] < 400, result
