@@ -1,9 +1,12 @@
 """Benchmark worker: gan_jax's own jitted training step (gan_jax.train.setup) in this process.
 
   python benchmarks/bench_jax_worker.py --batch 64 --size 32 --channels 1 --dtype float32
+  python benchmarks/bench_jax_worker.py --model resnet --g-width 64 --d-width 64   # the SNGAN step
 
-The config is configs/default.py (the seed's DCGAN, non-saturating loss, Adam 2e-4 / (0.5, 0.999),
-one D update per G step) with the shape and dtype overridden and EMA off (the PyTorch peer has none).
+--model dcgan: configs/default.py (the seed's DCGAN, non-saturating loss, Adam 2e-4 / (0.5, 0.999), one D
+update per G step). --model resnet: configs/sngan_digits.py (ResNet G/D, spectral norm on D, hinge, Adam
+2e-4 / (0, 0.9), n_critic 5). Shape, dtype (and widths, latent size) overridden; EMA off (the PyTorch
+peers have none).
 gan_jax.xla_flags.configure_xla_for_cpu() runs before JAX starts (unless GAN_JAX_NO_XLA_CPU_FLAGS=1).
 Speaks benchmarks/bench_protocol.py on stdin/stdout.
 """
@@ -20,10 +23,18 @@ sys.path.insert(0, os.path.dirname(HERE))
 import bench_protocol  # noqa: E402
 
 
-def benchmark_config(batch: int, size: int, channels: int, dtype: str):
-  from configs.default import get_config
+def benchmark_config(batch: int, size: int, channels: int, dtype: str, model: str = 'dcgan',
+                     g_width: int = 0, d_width: int = 0, latent_dim: int = 0):
+  """The benchmarked config; widths / latent_dim 0 keep the config's own."""
+  if model == 'resnet':
+    from configs.sngan_digits import get_config
+  else:
+    from configs.default import get_config
 
   config = get_config()
+  config.model.g_width = g_width or config.model.g_width
+  config.model.d_width = d_width or config.model.d_width
+  config.model.latent_dim = latent_dim or config.model.latent_dim
   config.data.image_size = size
   config.data.channels = channels
   config.train.batch_size = batch
@@ -48,7 +59,8 @@ def build(args):
   from gan_jax import parallel
   from gan_jax.train import setup as train_setup
 
-  config = benchmark_config(args.batch, args.size, args.channels, args.dtype)
+  config = benchmark_config(args.batch, args.size, args.channels, args.dtype, args.model, args.g_width,
+                            args.d_width, args.latent_dim)
   setup = train_setup.build_setup(config, (args.size, args.size, args.channels))
   step_fn = train_setup.make_train_step(setup)
   state = train_setup.fresh_state(setup)
@@ -87,7 +99,7 @@ def build(args):
       'threads': len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count(),
       'xla_flags': xla_flags, 'compile_s': compile_s, 'first_call_s': first_call_s,
       'flops_per_step': flops_of(compiled),
-      'params': params,
+      'params': params, 'model': args.model, 'latent_dim': config.model.latent_dim,
       'run_step': run_step, 'device_peak_bytes': device_peak_bytes,
   }
 
@@ -99,6 +111,10 @@ def main():
   parser.add_argument('--channels', type=int, default=1)
   parser.add_argument('--dtype', choices=('float32', 'bfloat16'), default='float32')
   parser.add_argument('--warmup', type=int, default=3)
+  parser.add_argument('--model', choices=('dcgan', 'resnet'), default='dcgan')
+  parser.add_argument('--g-width', type=int, default=0, help="0: the config's")
+  parser.add_argument('--d-width', type=int, default=0, help="0: the config's")
+  parser.add_argument('--latent-dim', type=int, default=0, help="0: the config's")
   parser.add_argument('--dump-hlo', default='', help='write the compiled step HLO to this file')
   args = parser.parse_args()
   bench_protocol.serve(lambda: build(args))

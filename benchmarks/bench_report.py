@@ -14,7 +14,8 @@ def _peak_for(result: dict, dtype: str) -> Dict[str, Optional[float]]:
 
 
 def _same_shape(a: dict, b: dict) -> bool:
-  return all(a[k] == b[k] for k in ('batch', 'image_size', 'dtype'))
+  return (all(a[k] == b[k] for k in ('batch', 'image_size', 'dtype'))
+          and all(a.get(k) == b.get(k) for k in ('g_width', 'd_width')))
 
 
 def add_derived(result: dict) -> None:
@@ -47,7 +48,9 @@ def _load(row: dict) -> str:
 
 def to_markdown(result: dict) -> str:
   meta, peaks = result['meta'], result.get('peaks') or {}
-  lines = [f"# Training throughput: gan_jax DCGAN step vs PyTorch peer ({meta['date']})", '']
+  resnet = meta.get('model') == 'resnet'
+  title = ('ResNet/SNGAN step (5 D updates + 1 G update)' if resnet else 'DCGAN step')
+  lines = [f"# Training throughput: gan_jax {title} vs PyTorch peer ({meta['date']})", '']
   lines.append(f"Command: `{meta['command']}`  ")
   lines.append(f"Host: {meta['host']}, {meta['cpu_count']} CPUs, Python {meta['python']}; "
                f"{meta['steps']} timed steps per implementation in {meta['rounds']} interleaved rounds "
@@ -63,20 +66,22 @@ def to_markdown(result: dict) -> str:
                  f"{peaks.get('datasheet_flops')}.")
   for note in meta.get('notes', []):
     lines.append(f'\n**{note}**')
-  lines += ['', '| batch | size | dtype | impl | device | step ms (median) | round medians ms | CPU ms/step | images/s | '
+  # --model resnet: a G/D widths column after size (DCGAN tables keep their columns).
+  widths = lambda row: f" {row.get('g_width')}/{row.get('d_width')} |" if resnet else ''
+  lines += ['', '| batch | size |' + (' G/D width |' if resnet else '') + ' dtype | impl | device | step ms (median) | round medians ms | CPU ms/step | images/s | '
                 'compile s | GFLOP/step | GFLOP/s | util (measured peak) | util (measured bf16 peak) | '
                 'util (datasheet) | peak RSS MiB | '
                 'device peak MiB | speedup vs torch eager | vs torch.compile | load 1m before/after |',
-            '|' + '---|' * 20]
+            '|' + '---|' * (21 if resnet else 20)]
   for row in result['results']:
     if row.get('error'):
-      lines.append(f"| {row['batch']} | {row['image_size']} | {row['dtype']} | {row['impl']} | "
+      lines.append(f"| {row['batch']} | {row['image_size']} |{widths(row)} {row['dtype']} | {row['impl']} | "
                    f"failed: {row['error']} |" + ' |' * 15)
       continue
     rounds = ', '.join(_fmt(v, '.0f') for v in row.get('step_ms_round_medians', []))
     device_peak = row.get('device_peak_bytes')
     lines.append(
-        f"| {row['batch']} | {row['image_size']} | {row['dtype']} | {row['impl']} | "
+        f"| {row['batch']} | {row['image_size']} |{widths(row)} {row['dtype']} | {row['impl']} | "
         f"{row.get('device_kind', row.get('device', '-'))} | {_fmt(row.get('step_ms_median'))} | {rounds} | "
         f"{_fmt(row.get('cpu_ms_median'))} | {_fmt(row.get('images_per_s'), '.0f')} | {_fmt(row.get('compile_s'), '.2f')} | "
         f"{_fmt(row.get('flops_per_step'), '.2f', 1e-9)} | {_fmt(row.get('achieved_flops'), '.1f', 1e-9)} | "

@@ -1,6 +1,8 @@
-"""Benchmark worker: the PyTorch peer's training step (benchmarks/torch_dcgan.py) in this process.
+"""Benchmark worker: a PyTorch peer's training step in this process: benchmarks/torch_dcgan.py
+(--model dcgan) or benchmarks/torch_sngan.py (--model resnet).
 
   python benchmarks/bench_torch_worker.py --variant eager --batch 64 --size 32 --channels 1 --dtype float32
+  python benchmarks/bench_torch_worker.py --model resnet --g-width 64 --d-width 64 --latent-dim 64
 
 Speaks benchmarks/bench_protocol.py on stdin/stdout. Runs on CUDA when torch sees a GPU (unless
 --device cpu), else on CPU with torch.set_num_threads(--threads).
@@ -18,7 +20,6 @@ import bench_protocol  # noqa: E402
 
 def build(args):
   import torch
-  import torch_dcgan
 
   torch.set_num_threads(args.threads)
   device = args.device
@@ -26,9 +27,14 @@ def build(args):
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
   on_cuda = device.startswith('cuda')
   sync = torch.cuda.synchronize if on_cuda else (lambda: None)
-  step, info = torch_dcgan.make_train_step(
-      args.size, args.channels, args.batch, dtype=args.dtype, compile=args.variant == 'compile',
-      device=device)
+  common = dict(dtype=args.dtype, compile=args.variant == 'compile', device=device)
+  if args.model == 'resnet':
+    import torch_sngan
+    step, info = torch_sngan.make_train_step(args.size, args.channels, args.batch, g_width=args.g_width,
+                                             d_width=args.d_width, nz=args.latent_dim, **common)
+  else:
+    import torch_dcgan
+    step, info = torch_dcgan.make_train_step(args.size, args.channels, args.batch, **common)
   generator = torch.Generator().manual_seed(1)
   real = (torch.rand(args.batch, args.channels, args.size, args.size, generator=generator) * 2 - 1)
   real = real.to(device)
@@ -52,7 +58,7 @@ def build(args):
       'threads': torch.get_num_threads(),
       # torch.compile compiles on the first call; eager's first call is its warm-up cost.
       'compile_s': first_call_s if args.variant == 'compile' else None,
-      'first_call_s': first_call_s, 'params': info['g_params'] + info['d_params'],
+      'first_call_s': first_call_s, 'params': info['g_params'] + info['d_params'], 'model': args.model,
       'run_step': run_step,
       'device_peak_bytes': (lambda: torch.cuda.max_memory_allocated()) if on_cuda else (lambda: None),
   }
@@ -67,6 +73,10 @@ def main():
   parser.add_argument('--dtype', choices=('float32', 'bfloat16'), default='float32')
   parser.add_argument('--warmup', type=int, default=3)
   parser.add_argument('--threads', type=int, default=os.cpu_count())
+  parser.add_argument('--model', choices=('dcgan', 'resnet'), default='dcgan')
+  parser.add_argument('--g-width', type=int, default=64, help='--model resnet only')
+  parser.add_argument('--d-width', type=int, default=64, help='--model resnet only')
+  parser.add_argument('--latent-dim', type=int, default=64, help='--model resnet only')
   parser.add_argument('--device', default='auto', help="'auto' (cuda if available), 'cpu' or 'cuda'")
   args = parser.parse_args()
   bench_protocol.serve(lambda: build(args))

@@ -20,6 +20,9 @@
 #   3. benchmarks/run.py, the GPU table: gan_jax vs PyTorch eager and torch.compile on CUDA, float32 and
 #      bfloat16, batch 64/256/1024 at 32x32 and 64x64: step and compile times, memory, TFLOP/s and
 #      utilisation of the measured peaks                                    -> train_step.{json,md}
+#   3b. benchmarks/run.py --model resnet: the ResNet/SNGAN step (5 D + 1 G update) vs its PyTorch peer
+#      (benchmarks/torch_sngan.py), eager, float32, batch 64, 32x32, G/D widths 64 (configs/sngan_digits.py)
+#      and 128 (the paper's D); merged into train_step.json (key "sngan") and train_step.md
 #   4. InceptionV3 (and digits-classifier) feature extraction for a 10,000-sample FID -> fid_timing.json
 #   5. PacGAN 2D reproduction at the paper's 400,000 steps, 10 seeds per cell; cells that differ only in
 #      their data (ring_X + grid_X) share one program (benchmarks/reproduce.py --group_cells), so the 8 cells
@@ -33,7 +36,8 @@
 # Environment: OUT (default /tmp/gan_jax_device_out), WORK (scratch, default /tmp/gan_jax_device_work),
 # PYTHON (default python), DEVICE_RUN_BUDGET_S (whole run, default 530), DEVICE_RUN_FID_EXTRACTORS
 # (default classifier,inception; --dry-run: classifier), DEVICE_RUN_DRY_PEERS (--dry-run's torch variants,
-# default eager), DEVICE_RUN_T_TRAIN / DEVICE_RUN_T_FID (seconds for parts 3 and 4; default 270 / 80).
+# default eager), DEVICE_RUN_T_TRAIN / DEVICE_RUN_T_SNGAN / DEVICE_RUN_T_FID (seconds for parts 3, 3b and 4;
+# default 270 / 90 / 80).
 
 set -u -o pipefail
 cd "$(dirname "$0")/.." || exit 2
@@ -61,18 +65,22 @@ if (( DRY )); then
   # DEVICE_RUN_FID_EXTRACTORS=classifier,inception.
   TRAIN_ARGS=(--batches 8 --sizes 16 --dtypes float32,bfloat16 --peers "${DEVICE_RUN_DRY_PEERS:-eager}" --steps 2
               --rounds 1 --warmup 1 --peak-matmul-size 256 --torch-device cpu)
+  SNGAN_ARGS=(--widths 4 --batches 4 --sizes 16 --peers eager --steps 1 --rounds 1 --warmup 0
+              --peak-matmul-size 128 --torch-device cpu)
   FID_ARGS=(--num_samples 32 --batch_size 16)
   FID_EXTRACTORS="${DEVICE_RUN_FID_EXTRACTORS:-classifier}"
   REPRO_ARGS=(--seeds=2 --steps=40 --eval_steps=20,40 --steps_per_call=20 --cells=ring_gan,grid_gan)
-  T_TRAIN=600; T_FID=600; T_REPRO=600
+  T_TRAIN=600; T_SNGAN=600; T_FID=600; T_REPRO=600
 else
   export JAX_PLATFORMS="${JAX_PLATFORMS:-cuda}"
   TRAIN_ARGS=(--batches 64,256,1024 --sizes 32,64 --dtypes float32,bfloat16 --peers eager,compile --steps 40
               --rounds 4 --warmup 5 --torch-device cuda)
+  SNGAN_ARGS=(--widths 64,128 --batches 64 --sizes 32 --dtypes float32 --peers eager --steps 20 --rounds 4
+              --warmup 3 --torch-device cuda)
   FID_ARGS=(--num_samples 10000 --batch_size 500)
   FID_EXTRACTORS="${DEVICE_RUN_FID_EXTRACTORS:-classifier,inception}"
   REPRO_ARGS=(--seeds=10 --steps=400000 --eval_steps=100000,200000,400000 --steps_per_call=2000)
-  T_TRAIN="${DEVICE_RUN_T_TRAIN:-270}"; T_FID="${DEVICE_RUN_T_FID:-80}"; T_REPRO=""   # part 5: what is left
+  T_TRAIN="${DEVICE_RUN_T_TRAIN:-270}"; T_SNGAN="${DEVICE_RUN_T_SNGAN:-90}"; T_FID="${DEVICE_RUN_T_FID:-80}"; T_REPRO=""   # part 5: what is left
 fi
 
 say() { echo "$*" | tee -a "$LOG"; }
@@ -129,6 +137,24 @@ grep -E '^(backend|warning|package|python|mode)' "$MACHINE"
 
 # ---- 3. the train-step table (gan_jax vs torch eager / torch.compile)
 part train_step "$T_TRAIN" "$PY" benchmarks/run.py "${TRAIN_ARGS[@]}" --no-extras --out "$OUT" --tag train_step
+
+# ---- 3b. the ResNet/SNGAN step; its table joins train_step.{json,md} (at most 8 files come back)
+part train_step_sngan "$T_SNGAN" "$PY" benchmarks/run.py --model resnet "${SNGAN_ARGS[@]}" --no-extras \
+  --out "$WORK" --tag train_step_sngan
+"$PY" - "$WORK/train_step_sngan" "$OUT/train_step" <<'EOF' >> "$LOG" 2>&1
+import json, os, sys
+sngan, table = sys.argv[1:3]
+if os.path.exists(sngan + '.json'):
+  result = json.load(open(table + '.json')) if os.path.exists(table + '.json') else {}
+  result['sngan'] = json.load(open(sngan + '.json'))
+  with open(table + '.json', 'w') as f:
+    json.dump(result, f, indent=1)
+  with open(table + '.md', 'a') as f:
+    f.write('\n\n' + open(sngan + '.md').read())
+  print('sngan rows merged into', table + '.json/.md')
+else:
+  print('sngan: no result to merge')
+EOF
 
 # ---- 4. InceptionV3 feature extraction for a 10,000-sample FID
 part fid_timing "$T_FID" "$PY" benchmarks/fid_timing.py "${FID_ARGS[@]}" \

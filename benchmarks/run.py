@@ -1,8 +1,15 @@
-"""Training throughput of gan_jax's DCGAN step against the PyTorch peer (benchmarks/torch_dcgan.py).
+"""Training throughput of gan_jax's DCGAN step against the PyTorch peer (benchmarks/torch_dcgan.py), or
+of its ResNet/SNGAN step (--model resnet) against the SNGAN peer (benchmarks/torch_sngan.py).
 
   python benchmarks/run.py --quick      # the seed's config: batch 64, 32x32x1, float32, torch eager
   python benchmarks/run.py              # batch 64/256 x 32/64 px x float32/bfloat16, torch eager + compile
   python benchmarks/run.py --quick --steps 2 --rounds 1 --warmup 1   # smoke test, seconds
+  python benchmarks/run.py --quick --model resnet   # SNGAN (n_critic 5) at configs/sngan_digits.py's widths 64
+  python benchmarks/run.py --model resnet           # SNGAN at widths 64 and 128 (G/D), batch 64, 32x32, float32
+
+--model resnet rows are one G step (5 D updates + 1 G update) at batch 64; --widths takes W (G and D) or
+G/D pairs, e.g. 64,256/128 (the published G 256 / D 128). Both steps reuse one real batch for every D
+update (gan_jax's train/step.py does; the peer does the same so both do the same work).
 
 Every configuration (framework x shape x dtype) runs in its own process, so peak memory is per
 configuration. The processes of one shape stay alive together and take turns measuring `--rounds`
@@ -43,6 +50,10 @@ QUICK_DEFAULTS = {'batches': '64', 'sizes': '32', 'dtypes': 'float32', 'peers': 
 FULL_DEFAULTS = {'batches': '64,256', 'sizes': '32,64', 'dtypes': 'float32,bfloat16', 'peers': 'eager,compile'}
 JAX_IMPL = 'jax'
 TORCH_IMPLS = {'eager': 'torch-eager', 'compile': 'torch-compile'}
+# --model resnet: batch 64, 32x32, float32; widths of configs/sngan_digits.py (64) and 128 (the paper's D).
+RESNET_DEFAULTS = {'batches': '64', 'sizes': '32', 'dtypes': 'float32', 'peers': 'eager'}
+RESNET_WIDTHS = {'quick': '64', 'full': '64,128'}
+RESNET_LATENT_DIM = 64   # configs/sngan_digits.py's (the Dense it feeds is < 0.1% of the step)
 
 
 class Worker:
@@ -136,17 +147,24 @@ def wait_for_quiet(max_wait_s: float, busy_below: float = 0.15) -> Optional[floa
   return busy
 
 
+def model_argv(args, shape) -> List[str]:
+  if args.model != 'resnet':
+    return []
+  return ['--model', 'resnet', '--g-width', str(shape['g_width']), '--d-width', str(shape['d_width']),
+          '--latent-dim', str(args.latent_dim)]
+
+
 def jax_worker_argv(args, shape) -> List[str]:
   return [os.path.join(HERE, 'bench_jax_worker.py'), '--batch', str(shape['batch']),
           '--size', str(shape['size']), '--channels', str(args.channels), '--dtype', shape['dtype'],
-          '--warmup', str(args.warmup)]
+          '--warmup', str(args.warmup)] + model_argv(args, shape)
 
 
 def torch_worker_argv(args, shape, variant) -> List[str]:
   return [os.path.join(HERE, 'bench_torch_worker.py'), '--variant', variant,
           '--batch', str(shape['batch']), '--size', str(shape['size']), '--channels', str(args.channels),
           '--dtype', shape['dtype'], '--warmup', str(args.warmup), '--threads', str(args.threads),
-          '--device', args.torch_device]
+          '--device', args.torch_device] + model_argv(args, shape)
 
 
 def worker_env(xla_flags_mode: str) -> Dict[str, str]:
@@ -177,6 +195,7 @@ def run_peaks(args) -> dict:
 def summarise(worker: Worker, shape: dict) -> dict:
   row = {'impl': worker.impl, 'batch': shape['batch'], 'image_size': shape['size'],
          'dtype': shape['dtype'], 'error': worker.error}
+  row.update({k: shape[k] for k in ('g_width', 'd_width') if k in shape})
   row.update({k: v for k, v in (worker.ready or {}).items() if k != 'event'})
   row.update({k: v for k, v in (worker.final or {}).items() if k != 'event'})
   steps = [t for round_times in worker.times for t in round_times]
@@ -239,6 +258,11 @@ def parse_args(argv=None):
   parser.add_argument('--sizes', help='comma-separated image sizes; default 32,64 (--quick: 32)')
   parser.add_argument('--dtypes', help='float32,bfloat16 (default; --quick: float32)')
   parser.add_argument('--peers', help='torch variants: eager,compile (default; --quick: eager)')
+  parser.add_argument('--model', choices=('dcgan', 'resnet'), default='dcgan',
+                      help="dcgan: the seed's DCGAN step; resnet: the ResNet/SNGAN step (n_critic 5)")
+  parser.add_argument('--widths', help="--model resnet: comma-separated W (G and D) or G/D; default 64,128 "
+                                       "(--quick: 64, configs/sngan_digits.py's)")
+  parser.add_argument('--latent-dim', type=int, default=RESNET_LATENT_DIM, help='--model resnet: z size')
   parser.add_argument('--channels', type=int, default=1, help="image channels (the seed's digits: 1)")
   parser.add_argument('--steps', type=int, default=20, help='timed steps per implementation (>= 20 for results)')
   parser.add_argument('--rounds', type=int, default=4, help='interleaved measurement rounds')
@@ -261,6 +285,10 @@ def parse_args(argv=None):
   args = parser.parse_args(argv)
   args.jax_flag_sets = args.jax_flag_sets or [(JAX_IMPL, 'tuned')]
   defaults = (QUICK_DEFAULTS if args.quick else FULL_DEFAULTS)
+  if args.model == 'resnet':
+    defaults = dict(RESNET_DEFAULTS, widths=RESNET_WIDTHS['quick' if args.quick else 'full'])
+  elif args.widths:
+    parser.error('--widths is for --model resnet')
   for key, value in defaults.items():   # explicit options win, so a smoke test can shrink --quick
     if getattr(args, key) is None:
       setattr(args, key, value)
@@ -268,23 +296,38 @@ def parse_args(argv=None):
   unknown = [p for p in args.peers if p not in TORCH_IMPLS]
   if unknown:
     parser.error(f'--peers: unknown {unknown}; allowed: {", ".join(TORCH_IMPLS)}')
-  args.tag = args.tag or ('quick' if args.quick else 'full')
+  prefix = 'sngan_' if args.model == 'resnet' else ''
+  args.tag = args.tag or (prefix + ('quick' if args.quick else 'full'))
   return args
 
 
+def parse_widths(text: str) -> List[dict]:
+  """'64,256/128' -> [{'g_width': 64, 'd_width': 64}, {'g_width': 256, 'd_width': 128}]."""
+  widths = []
+  for item in text.split(','):
+    g, _, d = item.partition('/')
+    widths.append({'g_width': int(g), 'd_width': int(d or g)})
+  return widths
+
+
 def shapes_of(args) -> List[dict]:
-  return [{'batch': int(b), 'size': int(s), 'dtype': d}
-          for s in args.sizes.split(',') for b in args.batches.split(',') for d in args.dtypes.split(',')]
+  shapes = [{'batch': int(b), 'size': int(s), 'dtype': d}
+            for s in args.sizes.split(',') for b in args.batches.split(',') for d in args.dtypes.split(',')]
+  if args.model == 'resnet':
+    shapes = [dict(shape, **w) for w in parse_widths(args.widths) for shape in shapes]
+  return shapes
 
 
 def headline_speedup(rows: List[dict], shapes: List[dict]):
   """(torch eager step time / JAX step time, shape) at the seed's configuration when it was measured,
   else at the first measured shape; nan when either side is missing."""
-  shape = SEED_CONFIG if SEED_CONFIG in shapes else shapes[0]
+  seed = [s for s in shapes if all(s[k] == v for k, v in SEED_CONFIG.items())]
+  shape = (seed or shapes)[0]   # --model resnet: the first widths given
   def median_of(impl):
     for row in rows:
       if (row['impl'] == impl and row['batch'] == shape['batch'] and
-          row['image_size'] == shape['size'] and row['dtype'] == shape['dtype']):
+          row['image_size'] == shape['size'] and row['dtype'] == shape['dtype'] and
+          all(row.get(k) == shape[k] for k in ('g_width', 'd_width') if k in shape)):
         return row.get('step_ms_median')
     return None
   jax_ms, torch_ms = median_of(JAX_IMPL), median_of(TORCH_IMPLS['eager'])
@@ -306,7 +349,7 @@ def main(argv=None):
       'date': datetime.datetime.now().isoformat(timespec='seconds'), 'command': ' '.join(sys.argv),
       'host': platform.node(), 'cpu_count': os.cpu_count(), 'python': platform.python_version(),
       'load_avg_start': os.getloadavg(), 'steps': args.steps, 'rounds': args.rounds,
-      'warmup': args.warmup, 'channels': args.channels, 'notes': notes,
+      'warmup': args.warmup, 'channels': args.channels, 'notes': notes, 'model': args.model,
       'xla_flags_env': os.environ.get('XLA_FLAGS', ''),
   }
   peaks = run_peaks(args)
@@ -318,7 +361,7 @@ def main(argv=None):
   result = {}
   with tempfile.TemporaryDirectory(prefix='gan_jax_bench_') as log_dir:
     for shape in shapes:
-      print(f'measuring {shape} ...', flush=True)
+      print(f'measuring {args.model} {shape} ...', flush=True)
       rows += measure_shape(args, shape, log_dir)
       result = write_result(args, meta, peaks, rows, shapes, extras={})   # partial results survive a kill
   if args.extras and not args.quick:

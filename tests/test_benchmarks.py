@@ -60,6 +60,36 @@ def test_markdown_table_lists_every_row(smoke_run):
   assert len(table_rows) == (2 if HAS_TORCH else 1)
 
 
+def test_resnet_model_smoke_run(tmp_path):
+  """--model resnet: the SNGAN step (5 D updates + 1 G update) and its PyTorch peer, tiny widths, one step."""
+  command = [sys.executable, os.path.join(ROOT, 'benchmarks', 'run.py'), '--quick', '--model', 'resnet',
+             '--widths', '4', '--batches', '4', '--sizes', '16', '--steps', '1', '--rounds', '1', '--warmup', '0',
+             '--peak-matmul-size', '128', '--no-extras', '--out', str(tmp_path), '--tag', 'sngan']
+  completed = subprocess.run(command, capture_output=True, text=True, timeout=240, cwd=ROOT)
+  assert completed.returncode == 0, completed.stderr[-2000:]
+  name, _, value = completed.stdout.strip().splitlines()[-1].partition('=')
+  assert name == 'jax_vs_torch_speedup' and ((float(value) > 0) if HAS_TORCH else math.isnan(float(value)))
+  result = json.loads((tmp_path / 'sngan.json').read_text())
+  assert result['meta']['model'] == 'resnet'
+  rows = result['results']
+  assert [r['impl'] for r in rows] == (['jax', 'torch-eager'] if HAS_TORCH else ['jax'])
+  assert all(r['error'] is None and (r['g_width'], r['d_width'], r['model']) == (4, 4, 'resnet') for r in rows)
+  assert rows[0]['flops_per_step'] > 0
+  assert len([l for l in (tmp_path / 'sngan.md').read_text().splitlines()
+              if l.startswith('| 4 | 16 | 4/4 | float32 |')]) == len(rows)
+
+
+def test_resnet_widths_parse_and_default():
+  sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
+  import run as bench_run
+  args = bench_run.parse_args(['--model', 'resnet', '--widths', '64,256/128'])
+  assert [(s['g_width'], s['d_width']) for s in bench_run.shapes_of(args)] == [(64, 64), (256, 128)]
+  assert args.tag == 'sngan_full' and args.peers == ['eager']
+  quick = bench_run.parse_args(['--quick', '--model', 'resnet'])
+  assert [(s['batch'], s['size'], s['g_width']) for s in bench_run.shapes_of(quick)] == [(64, 32, 64)]
+  assert bench_run.parse_args(['--quick']).tag == 'quick'   # DCGAN stays the default
+
+
 # gan_jax.xla_flags: pure environment edits (a fake environ dict, no JAX backend involved).
 from gan_jax import errors as xla_flags_errors  # noqa: E402
 from gan_jax import xla_flags  # noqa: E402

@@ -34,7 +34,8 @@ def test_dry_run_writes_what_the_real_run_writes(tmp_path):
 
   summary = json.load(open(out / 'summary.json'))
   assert summary['mode'] == 'dry-run' and summary['backend'].startswith('backend: cpu')
-  assert [p['part'] for p in summary['parts']] == ['train_step', 'fid_timing', 'repro_2d', 'repro_2d_tables']
+  assert [p['part'] for p in summary['parts']] == ['train_step', 'train_step_sngan', 'fid_timing', 'repro_2d',
+                                                   'repro_2d_tables']
   assert all(p['exit'] == 0 for p in summary['parts']), summary['parts']
   assert any('ring_gan, grid_gan x 2 seeds = 4 runs' in line for line in summary['repro_programs'])
 
@@ -43,6 +44,11 @@ def test_dry_run_writes_what_the_real_run_writes(tmp_path):
   rows = json.load(open(out / 'train_step.json'))['results']
   assert {(r['impl'], r['dtype']) for r in rows if not r['error']} >= {('jax', 'float32'), ('jax', 'bfloat16')}
   assert all('utilisation_vs_measured_bf16_peak' in r for r in rows if not r['error'])
+  # The SNGAN rows travel inside train_step.{json,md} (at most 8 files come back from the device).
+  sngan = json.load(open(out / 'train_step.json'))['sngan']
+  assert sngan['meta']['model'] == 'resnet'
+  assert {(r['impl'], r['g_width'], r['d_width']) for r in sngan['results'] if not r['error']} >= {('jax', 4, 4)}
+  assert 'ResNet/SNGAN step' in open(out / 'train_step.md').read()
   assert 'classifier' in json.load(open(out / 'fid_timing.json'))
   repro = json.load(open(out / 'repro_2d.json'))['rows']
   assert {(r['cell'], r['step']) for r in repro} == {(c, s) for c in ('ring_gan', 'grid_gan') for s in (20, 40)}
