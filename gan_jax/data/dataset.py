@@ -38,6 +38,7 @@ def _prepare(data_config, source) -> tuple:
       'mode_centers': None if source_data.mode_centers is None else np.asarray(source_data.mode_centers).tolist(),
       'mode_std': source_data.mode_std,
       'splits_from': 'source' if source_data.has_splits and not data_config.resplit else 'fractions',
+      **({'provenance': source_data.provenance} if source_data.provenance else {}),
   }
   return arrays, report_lib.build_report(data_config.name, arrays, log, source_data.notes, meta)
 
