@@ -115,10 +115,23 @@ class CheckpointStore:
       # Only the training process (which holds the workdir lock) opens a writing store.
       options = ocp.CheckpointManagerOptions(max_to_keep=keep, create=True, cleanup_tmp_directories=True)
     # Handlers named up front: a fresh manager can then read the saved tree's metadata before restoring.
-    self._manager = ocp.CheckpointManager(
+    open_manager = lambda: ocp.CheckpointManager(
         self.directory, options=options,
         item_handlers={'state': ocp.StandardCheckpointHandler(), 'meta': ocp.JsonCheckpointHandler()})
+    self._manager = self._despite_deletions(open_manager) if read_only else open_manager()
     self._in_flight = (None, None)   # (step being saved, latest complete step when it started)
+
+  def _despite_deletions(self, fn: Callable[[], Any]) -> Any:
+    """fn(), tried again when a step it was listing vanished: a training run in the same workdir deletes its
+    old steps (checkpoint.keep) at any moment, so a reader's listing can meet a step that just went."""
+    for attempt in range(_READ_ATTEMPTS):
+      try:
+        return fn()
+      except FileNotFoundError:
+        if attempt == _READ_ATTEMPTS - 1:
+          raise CheckpointError(f'{self.directory}: the checkpoints changed under every one of {_READ_ATTEMPTS} '
+                                'listings (a training run deleting them?); try again') from None
+    return None
 
   def latest_step(self) -> Optional[int]:
     return self._manager.latest_step()
@@ -157,7 +170,7 @@ class CheckpointStore:
       found = self._restore_newest_once(restore)
       if found is not None:
         return found
-      self._manager.reload()   # a trainer deleted what was being read: its newer steps are complete
+      self._despite_deletions(self._manager.reload)   # a trainer deleted what was being read: newer steps are complete
     raise CheckpointError(f'{self.directory}: the checkpoints changed under every one of {_READ_ATTEMPTS} reads '
                           '(a training run deleting them?); try again')
 

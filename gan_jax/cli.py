@@ -130,6 +130,8 @@ class _DropBackgroundSaveNoise(logging.Filter):
   def filter(self, record: logging.LogRecord) -> bool:
     if 'Given directory is read only' in str(record.msg):   # every reader opens checkpoints read-only on purpose
       return False
+    if 'Metadata file does not exist' in str(record.msg):   # a reader listing a step a trainer is writing/deleting
+      return False
     if record.name.startswith('matplotlib') and record.levelno < logging.ERROR:
       return False   # TF's keras imports matplotlib when installed (gan_jax does not use it): e.g. its cache-dir notes
     if record.levelno < logging.ERROR:
