@@ -124,14 +124,13 @@ class CheckpointStore:
   def _despite_deletions(self, fn: Callable[[], Any]) -> Any:
     """fn(), tried again when a step it was listing vanished: a training run in the same workdir deletes its
     old steps (checkpoint.keep) at any moment, so a reader's listing can meet a step that just went."""
-    for attempt in range(_READ_ATTEMPTS):
+    for _ in range(_READ_ATTEMPTS):
       try:
         return fn()
       except FileNotFoundError:
-        if attempt == _READ_ATTEMPTS - 1:
-          raise CheckpointError(f'{self.directory}: the checkpoints changed under every one of {_READ_ATTEMPTS} '
-                                'listings (a training run deleting them?); try again') from None
-    return None
+        continue
+    raise CheckpointError(f'{self.directory}: the checkpoints changed under every one of {_READ_ATTEMPTS} '
+                          'listings (a training run deleting them?); try again')
 
   def latest_step(self) -> Optional[int]:
     return self._manager.latest_step()

@@ -86,10 +86,10 @@ def truncation_latents(rng: np.random.Generator, latent_dim: int, rows: int, tru
 
 
 def interpolate(config, workdir: str, which: str = 'latest') -> Dict[str, str]:
-  """Writes DIR/interpolations/{slerp,truncation}.png and interpolations.npz; returns their paths."""
+  """Writes DIR/interpolations/{slerp,truncation}.png and interpolations.npz; returns their paths. The
+  interpolate.* keys are checked once, by config_checks (validate_interpolate_config), before this runs."""
   from gan_jax import parallel, sampling  # pylint: disable=g-import-not-at-top
   from gan_jax.logs import pictures  # pylint: disable=g-import-not-at-top
-  validate_interpolate_config(config)
   trainer, state, step, meta = sampling.restore_checkpoint(config, workdir, which)
   if len(trainer.example_shape) != 3:
     raise ConfigError(f'--mode=interpolate draws image grids; data.name={config.data.name!r} gives points')
