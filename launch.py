@@ -7,7 +7,7 @@ train_classifier (the digits feature extractor for FID-style metrics), train_dow
 generator's samples as a class-per-folder image dataset, --num_per_class / --balance_to), interpolate
 (latent slerp rows and a truncation sweep to DIR/interpolations/).
 A bad config or workdir prints one line `error: <message>` and exits with status 2, before anything
-compiles (gan_jax/cli.py); SIGTERM/SIGINT stop training at a step boundary, saved (gan_jax/train/preemption.py).
+compiles (gan_jax/cli.py); SIGTERM/SIGINT stop training at a step boundary, saved (gan_jax/run/preemption.py).
 """
 
 import os
@@ -39,9 +39,10 @@ def main(argv):
   if not FLAGS['verbosity'].present:
     logging.set_verbosity(logging.WARNING)   # Orbax and tfds log every step of a save at INFO
   cli.quiet_background_noise()
-  from gan_jax import xla_flags
+  from gan_jax.core import xla_flags
   xla_flags.configure_xla_for_cpu()   # before JAX initialises its backend
-  from gan_jax import config_checks, parallel, runtime, workdir as workdir_lib
+  from gan_jax import config_checks
+  from gan_jax.core import parallel, runtime, workdir as workdir_lib
   config, workdir = FLAGS.config, FLAGS.workdir
   with cli.reported_errors():
     config_checks.validate_config(config, FLAGS.mode, devices=False)

@@ -1,4 +1,4 @@
-"""Benchmark worker: gan_jax's own jitted training step (gan_jax.train.setup) in this process.
+"""Benchmark worker: gan_jax's own jitted training step (gan_jax.families.gan.setup) in this process.
 
   python benchmarks/bench_jax_worker.py --batch 64 --size 32 --channels 1 --dtype float32
   python benchmarks/bench_jax_worker.py --model resnet --g-width 64 --d-width 64   # the SNGAN step
@@ -7,7 +7,7 @@
 update per G step). --model resnet: configs/sngan_digits.py (ResNet G/D, spectral norm on D, hinge, Adam
 2e-4 / (0, 0.9), n_critic 5). Shape, dtype (and widths, latent size) overridden; EMA off (the PyTorch
 peers have none).
-gan_jax.xla_flags.configure_xla_for_cpu() runs before JAX starts (unless GAN_JAX_NO_XLA_CPU_FLAGS=1).
+gan_jax.core.xla_flags.configure_xla_for_cpu() runs before JAX starts (unless GAN_JAX_NO_XLA_CPU_FLAGS=1).
 Speaks benchmarks/bench_protocol.py on stdin/stdout.
 """
 
@@ -51,20 +51,20 @@ def flops_of(compiled) -> float:
 
 
 def build(args):
-  from gan_jax.xla_flags import configure_xla_for_cpu
+  from gan_jax.core.xla_flags import configure_xla_for_cpu
 
   xla_flags = configure_xla_for_cpu()
   import jax
   import numpy as np
-  from gan_jax import parallel
-  from gan_jax.train import setup as train_setup
+  from gan_jax.core import parallel
+  from gan_jax.families.gan import trainer as gan_trainer
 
   config = benchmark_config(args.batch, args.size, args.channels, args.dtype, args.model, args.g_width,
                             args.d_width, args.latent_dim)
-  setup = train_setup.build_setup(config, (args.size, args.size, args.channels))
-  step_fn = train_setup.make_train_step(setup)
-  state = train_setup.fresh_state(setup)
-  rng = train_setup.replicated_rng(state, setup.mesh)
+  setup = gan_trainer.GanTrainer(config, (args.size, args.size, args.channels))
+  step_fn = setup.make_train_step()
+  state = setup.fresh_state()
+  rng = parallel.replicated_copy(state.rng, setup.mesh)
   params = int(sum(x.size for x in jax.tree.leaves((state.g_params, state.d_params))))
   real = np.random.default_rng(1).uniform(-1, 1, (args.batch, args.size, args.size, args.channels))
   batch = parallel.to_global_batch({'image': real.astype(np.float32)}, setup.mesh)

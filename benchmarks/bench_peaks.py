@@ -60,14 +60,14 @@ def main():
   parser.add_argument('--size', type=int, default=0, help='matrix side; 0 = 2048 on CPU, 8192 on GPU')
   parser.add_argument('--repeats', type=int, default=5)
   args = parser.parse_args()
-  from gan_jax.xla_flags import configure_xla_for_cpu
+  from gan_jax.core.xla_flags import configure_xla_for_cpu
   configure_xla_for_cpu()
   import jax
 
   device = jax.devices()[0]
   size = args.size or (2048 if device.platform == 'cpu' else 8192)
   measured = {dtype: measure_matmul_peak(size, dtype, args.repeats) for dtype in ('float32', 'bfloat16')}
-  from gan_jax import runtime
+  from gan_jax.core import runtime
   bench_protocol.emit(
       'peaks', platform=device.platform, device_kind=device.device_kind, matmul_size=size,
       runtime=runtime.describe_backend(), gpu_unused=runtime.gpu_unused_line(),

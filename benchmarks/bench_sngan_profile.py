@@ -128,22 +128,22 @@ def main():
   parser.add_argument('--json', default='', help='also write the result here')
   args = parser.parse_args()
 
-  from gan_jax.xla_flags import configure_xla_for_cpu
+  from gan_jax.core.xla_flags import configure_xla_for_cpu
   configure_xla_for_cpu()
   import jax
   import numpy as np
   from bench_jax_worker import benchmark_config
-  from gan_jax import parallel
-  from gan_jax.train import setup as train_setup
+  from gan_jax.core import parallel
+  from gan_jax.families.gan import trainer as gan_trainer
 
   config = benchmark_config(args.batch, args.size, 1, 'float32', 'resnet', args.g_width, args.d_width)
-  setup = train_setup.build_setup(config, (args.size, args.size, 1))
-  state = train_setup.fresh_state(setup)
-  rng = train_setup.replicated_rng(state, setup.mesh)
+  setup = gan_trainer.GanTrainer(config, (args.size, args.size, 1))
+  state = setup.fresh_state()
+  rng = parallel.replicated_copy(state.rng, setup.mesh)
   real = np.random.default_rng(1).uniform(-1, 1, (args.batch, args.size, args.size, 1)).astype(np.float32)
   batch = parallel.to_global_batch({'image': real}, setup.mesh)
   # Not donated here (the step is called on the same state again and again).
-  step_fn = jax.jit(train_setup.bind_train_step(setup))
+  step_fn = jax.jit(setup.bind_train_step())
   ms = {name: _time(fn, *fn_args, repeats=args.repeats)
         for name, (fn, fn_args) in pieces(setup, state, batch, rng, step_fn).items()}
   result = {'g_width': args.g_width, 'd_width': args.d_width, 'batch': args.batch, 'size': args.size,

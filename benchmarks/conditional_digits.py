@@ -117,7 +117,7 @@ def svc_judge():
 def write_svc_accuracy(config, workdir: str, per_class: int = 100) -> None:
   """svc_accuracy.json: the SVC judge's accuracy on per_class samples of each class (conditional models)."""
   import numpy as np  # pylint: disable=g-import-not-at-top
-  from gan_jax import sampling  # pylint: disable=g-import-not-at-top
+  from gan_jax.outputs import sampling  # pylint: disable=g-import-not-at-top
   sample_fn, _, meta = sampling.load_sampler(config, workdir)
   labels = np.repeat(np.arange(meta['num_classes'], dtype=np.int32), per_class)
   predicted = svc_judge().predict(to_8x8(sample_fn(len(labels), config.seed + 7, labels)))
@@ -201,9 +201,9 @@ def read_schedules() -> dict:
 def main(argv):
   del argv
   logging.set_verbosity(logging.WARNING)
-  from gan_jax import xla_flags  # pylint: disable=g-import-not-at-top
+  from gan_jax.core import xla_flags  # pylint: disable=g-import-not-at-top
   xla_flags.configure_xla_for_cpu()
-  from gan_jax.train.loop import train_and_evaluate  # pylint: disable=g-import-not-at-top
+  from gan_jax.run.loop import train_and_evaluate  # pylint: disable=g-import-not-at-top
   global RESULTS
   RESULTS = FLAGS.results or RESULTS
   command = 'python benchmarks/conditional_digits.py ' + ' '.join(

@@ -68,13 +68,13 @@ def _set(config, dotted: str, value) -> None:
 def run_variant(variant: str, fractions, seeds, steps: int, out: str, data_dir: str) -> None:
   import jax  # pylint: disable=g-import-not-at-top
   import numpy as np  # pylint: disable=g-import-not-at-top
-  from gan_jax import parallel  # pylint: disable=g-import-not-at-top
+  from gan_jax.core import parallel  # pylint: disable=g-import-not-at-top
   from gan_jax.data import prepare_dataset  # pylint: disable=g-import-not-at-top
   from gan_jax.data.bulk_batches import BulkBatches  # pylint: disable=g-import-not-at-top
+  from gan_jax.families.gan import trainer as gan_trainer  # pylint: disable=g-import-not-at-top
+  from gan_jax.families.gan.multi_seed import seed_config  # pylint: disable=g-import-not-at-top
+  from gan_jax.families.gan.sampler import Sampler  # pylint: disable=g-import-not-at-top
   from gan_jax.metrics.evaluator import Evaluator  # pylint: disable=g-import-not-at-top
-  from gan_jax.sampling import Sampler  # pylint: disable=g-import-not-at-top
-  from gan_jax.train import setup as setup_lib  # pylint: disable=g-import-not-at-top
-  from gan_jax.train.multi_seed import seed_config  # pylint: disable=g-import-not-at-top
 
   base = schedule_config(steps, data_dir)
   for dotted, value in VARIANTS[variant].items():
@@ -89,16 +89,16 @@ def run_variant(variant: str, fractions, seeds, steps: int, out: str, data_dir: 
       config = seed_config(base, seed)
       config.data.train_fraction = float(fraction)
       ds = prepare_dataset(config, workdir)
-      setup = setup_lib.build_setup(config, ds.example_shape)
-      state = setup_lib.fresh_state(setup)
+      setup = gan_trainer.GanTrainer(config, ds.example_shape)
+      state = setup.fresh_state()
       batch = parallel.to_global_batch(
           {'image': np.zeros((config.train.batch_size, *ds.example_shape), np.float32)}, setup.mesh)
       if step_fn is None:   # one compilation per variant: seeds and fractions share the program
         began = time.perf_counter()
-        step_fn = setup_lib.make_train_step(setup).lower(state, batch, state.rng).compile()
+        step_fn = setup.make_train_step().lower(state, batch, state.rng).compile()
         compile_s = time.perf_counter() - began
         sampler = Sampler(setup.generator, config.model.latent_dim, setup.mesh, config.eval.batch_size)
-      batches, rng = BulkBatches(config, ds, config.train.batch_size), setup_lib.replicated_rng(state, setup.mesh)
+      batches, rng = BulkBatches(config, ds, config.train.batch_size), parallel.replicated_copy(state.rng, setup.mesh)
       began, trace, chunk = time.perf_counter(), [], 100
       for start in range(0, steps, chunk):
         images = batches.batches(start, min(chunk, steps - start))
@@ -125,19 +125,19 @@ def time_variants(variants, out: str, data_dir: str, rounds: int = 5, steps: int
   shared machine drifts; interleaving spreads it evenly), median over rounds."""
   import jax  # pylint: disable=g-import-not-at-top
   import numpy as np  # pylint: disable=g-import-not-at-top
-  from gan_jax import parallel  # pylint: disable=g-import-not-at-top
-  from gan_jax.train import setup as setup_lib  # pylint: disable=g-import-not-at-top
+  from gan_jax.core import parallel  # pylint: disable=g-import-not-at-top
+  from gan_jax.families.gan import trainer as gan_trainer  # pylint: disable=g-import-not-at-top
   runs = {}
   for variant in variants:
     config = schedule_config(steps, data_dir)
     for dotted, value in VARIANTS[variant].items():
       _set(config, dotted, value)
-    setup = setup_lib.build_setup(config, (16, 16, 1))
-    state = setup_lib.fresh_state(setup)
+    setup = gan_trainer.GanTrainer(config, (16, 16, 1))
+    state = setup.fresh_state()
     x = np.random.default_rng(0).uniform(-1, 1, (config.train.batch_size, 16, 16, 1)).astype(np.float32)
     batch = parallel.to_global_batch({'image': x}, setup.mesh)
-    rng = setup_lib.replicated_rng(state, setup.mesh)
-    step = setup_lib.make_train_step(setup).lower(state, batch, rng).compile()
+    rng = parallel.replicated_copy(state.rng, setup.mesh)
+    step = setup.make_train_step().lower(state, batch, rng).compile()
     state, metrics = step(state, batch, rng)
     runs[variant] = [step, state, batch, rng, []]
   for _ in range(rounds):

@@ -22,11 +22,11 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from configs import default as default_config  # noqa: E402
+from gan_jax.core import runtime
 from gan_jax.metrics.classifier import ConvClassifier
 from gan_jax.metrics.frechet import fid_from_features
 from gan_jax.metrics.inception import FIDInceptionV3
 from gan_jax.metrics.sharded_apply import ShardedApply
-from gan_jax import runtime
 
 
 def _classifier(batch_size):

@@ -169,8 +169,8 @@ class Runner:
 
   def synthetic_folder(self, generator, factor, seed) -> str:
     """Trains the generator on the long-tailed split (once) and writes n_max samples per class."""
-    from gan_jax.synthesize import synthesize  # pylint: disable=g-import-not-at-top
-    from gan_jax.train.loop import train_and_evaluate  # pylint: disable=g-import-not-at-top
+    from gan_jax.outputs.synthesize import synthesize  # pylint: disable=g-import-not-at-top
+    from gan_jax.run.loop import train_and_evaluate  # pylint: disable=g-import-not-at-top
     run = os.path.join(self.args.out, generator, f'if{factor:g}_seed{seed}')
     folder = os.path.join(run, 'synthetic')
     if not os.path.exists(os.path.join(folder, 'manifest.json')):
@@ -248,7 +248,7 @@ def main(argv=None):
   parser.add_argument('--write_table', action='store_true', help='write the table into BENCHMARKS.md')
   parser.add_argument('--section_notes', default='', help='a file whose text follows the table in BENCHMARKS.md')
   args = parser.parse_args(argv)
-  from gan_jax import xla_flags  # pylint: disable=g-import-not-at-top
+  from gan_jax.core import xla_flags  # pylint: disable=g-import-not-at-top
   xla_flags.configure_xla_for_cpu()
   from gan_jax.data import tf_env  # noqa: F401  pylint: disable=g-import-not-at-top,unused-import
   runner = Runner(args)

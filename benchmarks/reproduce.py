@@ -4,7 +4,7 @@
   python benchmarks/reproduce.py --suite=stacked --seeds=3 --steps=1500
   python benchmarks/reproduce.py --suite=2d --seeds=10 --steps=400000 --group_cells   # on a GPU: 4 programs
 
-Each cell (a config + arg) trains its K seeds together with gan_jax.train.multi_seed (lax.scan over steps,
+Each cell (a config + arg) trains its K seeds together with gan_jax.families.gan.multi_seed (lax.scan over steps,
 vmap over seeds) in <workdir>/<suite>/<cell>/seed<k>/, evaluating at each step of --eval_steps (default:
 half way and the end); --group_cells puts cells that differ only in their data (ring_X, grid_X) into one
 program (K seeds x cells vmapped). Finished evaluations are read back from the seed workdirs' eval/ folders, unfinished
@@ -117,7 +117,7 @@ def timing_path(cell: str) -> str:
 
 def program_groups(suite: Suite, cells: Sequence[str], steps: int) -> List[List[str]]:
   """The cells in groups that can share one compiled program (configs equal but for data), in order."""
-  from gan_jax.train.multi_seed import program_differences  # pylint: disable=g-import-not-at-top
+  from gan_jax.families.gan.multi_seed import program_differences  # pylint: disable=g-import-not-at-top
   groups: List[List[str]] = []
   for cell in cells:
     config = load_config(suite, cell, steps)
@@ -144,7 +144,7 @@ def run_cells(suite: Suite, cells: Sequence[str], seeds: int, eval_steps: Sequen
     return
   dirs = [d for cell in cells for d in seed_dirs(cell, seeds)]
   missing = [s for s in eval_steps if not all(os.path.isfile(eval_path(d, s)) for d in dirs)]
-  from gan_jax.train.multi_seed import MultiSeedTrainer  # pylint: disable=g-import-not-at-top
+  from gan_jax.families.gan.multi_seed import MultiSeedTrainer  # pylint: disable=g-import-not-at-top
   configs = [load_config(suite, cell, max(eval_steps)) for cell in cells]
   members = [(cell, k) for cell in cells for k in range(seeds)]
   print(f'program: cells {", ".join(cells)} x {seeds} seeds = {len(members)} runs vmapped in one program',
@@ -264,7 +264,7 @@ def write_tables(suite: Suite, cells: Sequence[str], seeds: int, command: str) -
   md.append('')
   md.append(f'Paper: {suite.paper_note}.\n')
   md.append(f'Ours: {suite.setup_note}\n')
-  from gan_jax import runtime  # pylint: disable=g-import-not-at-top
+  from gan_jax.core import runtime  # pylint: disable=g-import-not-at-top
   md.append(f'Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores; '
             f'{runtime.backend_line()}.\n')
   md.append('Reading the table: mean +- standard error over the seeds; "vs paper" is our mean minus the nearest end of '
@@ -317,9 +317,9 @@ def write_tables(suite: Suite, cells: Sequence[str], seeds: int, command: str) -
 def main(argv):
   del argv
   logging.set_verbosity(logging.WARNING)   # orbax logs every checkpoint step at INFO
-  from gan_jax import xla_flags  # pylint: disable=g-import-not-at-top
+  from gan_jax.core import xla_flags  # pylint: disable=g-import-not-at-top
   xla_flags.configure_xla_for_cpu()
-  from gan_jax import runtime  # pylint: disable=g-import-not-at-top
+  from gan_jax.core import runtime  # pylint: disable=g-import-not-at-top
   runtime.announce()   # TensorFlow is imported only if a suite uses the tf.data image pipeline (stacked)
   suite = SUITES[FLAGS.suite]
   cells = list(FLAGS.cells) or list(suite.cells)

@@ -43,7 +43,7 @@ sys.path.insert(1, os.path.dirname(HERE))
 import bench_protocol  # noqa: E402
 import bench_report  # noqa: E402
 import bench_extras  # noqa: E402
-from gan_jax.runtime import backend_line  # noqa: E402  (imports no JAX at module level)
+from gan_jax.core.runtime import backend_line  # noqa: E402  (imports no JAX at module level)
 
 SEED_CONFIG = {'batch': 64, 'size': 32, 'dtype': 'float32'}
 QUICK_DEFAULTS = {'batches': '64', 'sizes': '32', 'dtypes': 'float32', 'peers': 'eager'}
@@ -168,7 +168,7 @@ def torch_worker_argv(args, shape, variant) -> List[str]:
 
 
 def worker_env(xla_flags_mode: str) -> Dict[str, str]:
-  """Environment of a worker. xla_flags_mode: 'tuned' (gan_jax.xla_flags, the default), 'none' (XLA's
+  """Environment of a worker. xla_flags_mode: 'tuned' (gan_jax.core.xla_flags, the default), 'none' (XLA's
   defaults) or a literal XLA_FLAGS string (for A/B measurements of flags)."""
   env = dict(os.environ)
   env.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
@@ -277,7 +277,7 @@ def parse_args(argv=None):
                       help='skip the input-pipeline and FID feature-extraction rates')
   parser.add_argument('--jax-flag-set', dest='jax_flag_sets', action='append', type=parse_flag_set,
                       help="NAME=tuned|none|'<XLA_FLAGS>': one JAX implementation per set (A/B of XLA "
-                           "flags); default: jax=tuned (gan_jax.xla_flags)")
+                           "flags); default: jax=tuned (gan_jax.core.xla_flags)")
   parser.add_argument('--peak-matmul-size', type=int, default=0,
                       help='side of the matmul timed for the measured peak; 0 = 2048 on CPU, 8192 on GPU')
   parser.add_argument('--out', default=os.path.join(HERE, 'results'))

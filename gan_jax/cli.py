@@ -16,7 +16,7 @@ from typing import List, Optional
 
 from absl import flags
 
-from gan_jax.errors import (CheckpointError, ConfigError, DataError, DiskFullError, NonFiniteLossError,
+from gan_jax.core.errors import (CheckpointError, ConfigError, DataError, DiskFullError, NonFiniteLossError,
                             RunStopped)
 
 FLAGS = flags.FLAGS

@@ -10,7 +10,7 @@ from typing import Callable, List
 
 import ml_collections
 
-from gan_jax.errors import ConfigError
+from gan_jax.core.errors import ConfigError
 
 MODES = ('train', 'sample', 'prepare', 'evaluate', 'train_classifier', 'train_downstream', 'synthesize',
          'interpolate')
@@ -19,13 +19,13 @@ MODES = ('train', 'sample', 'prepare', 'evaluate', 'train_classifier', 'train_do
 # loads TensorFlow, so the other mistakes are reported without that wait.
 STAGE_VALIDATORS = (
     ('gan_jax.models', 'validate_model_config', ('train', 'sample', 'evaluate', 'interpolate')),
-    ('gan_jax.losses', 'validate_loss_config', ('train', 'sample', 'evaluate', 'interpolate')),
-    ('gan_jax.train.families', 'validate_family_config', ('train', 'sample', 'evaluate', 'interpolate')),
+    ('gan_jax.families.gan.losses', 'validate_loss_config', ('train', 'sample', 'evaluate', 'interpolate')),
+    ('gan_jax.families', 'validate_family_config', ('train', 'sample', 'evaluate', 'interpolate')),
     ('gan_jax.metrics', 'validate_eval_config', ('train', 'evaluate', 'train_classifier')),
     ('gan_jax.augment', 'validate_gan_aug_config', ('train',)),
     ('gan_jax.metrics.downstream', 'validate_downstream_config', ('train_downstream',)),
-    ('gan_jax.synthesize', 'validate_synthesize_config', ('synthesize',)),
-    ('gan_jax.interpolate', 'validate_interpolate_config', ('interpolate',)),
+    ('gan_jax.outputs.synthesize', 'validate_synthesize_config', ('synthesize',)),
+    ('gan_jax.outputs.interpolate', 'validate_interpolate_config', ('interpolate',)),
     ('gan_jax.data', 'validate_data_config', MODES),
 )
 
@@ -66,7 +66,7 @@ def _check_training(config) -> None:
       raise ConfigError(f'optim.{key}=0 must be > 0')
   _number(optim.b1, 'optim.b1', 0, 1, high_open=True)
   _number(optim.b2, 'optim.b2', 0, 1, high_open=True)
-  from gan_jax.train.optimizers import SCHEDULES  # pylint: disable=g-import-not-at-top
+  from gan_jax.core.optimizers import SCHEDULES  # pylint: disable=g-import-not-at-top
   SCHEDULES.check(optim.schedule)
   _int(optim.warmup_steps, 'optim.warmup_steps', 0)
   if optim.warmup_steps >= train.steps and optim.warmup_steps > 0:
@@ -86,13 +86,27 @@ def _check_eval_schedule(config) -> None:
   if not isinstance(ev.best_metric, str):
     raise ConfigError(f'eval.best_metric={ev.best_metric!r} must name an evaluation result (e.g. fid), '
                       'or be empty (no best checkpoint)')
-  from gan_jax.train.families import family_of  # pylint: disable=g-import-not-at-top
+  from gan_jax.families import family_of  # pylint: disable=g-import-not-at-top
   if ev.every_steps > 0 and not ev.metrics and not family_of(config).result_keys:
     raise ConfigError('eval.every_steps > 0 needs eval.metrics (empty: nothing to evaluate)')
+  _check_best_metric(config, family_of(config).result_keys)
+
+
+def _check_best_metric(config, family_result_keys) -> None:
+  """eval.best_metric names a result of eval.metrics or of the training family (a VAE's ELBO and IWAE)."""
+  from gan_jax.metrics.registry import METRICS  # pylint: disable=g-import-not-at-top
+  ev = config.eval
+  metrics = (ev.metrics,) if isinstance(ev.metrics, str) else tuple(ev.metrics)
+  if not all(name in METRICS for name in metrics):
+    return   # the eval stage names the unknown metric
+  produced = {key for name in metrics for key in METRICS.get(name).keys} | set(family_result_keys)
+  if metrics and ev.best_metric and ev.best_metric not in produced:
+    raise ConfigError(f'eval.best_metric={ev.best_metric!r} is not produced by eval.metrics={metrics}; '
+                      f'allowed: {", ".join(sorted(produced))} or empty')
 
 
 def _check_devices(config) -> None:
-  from gan_jax import parallel  # pylint: disable=g-import-not-at-top  (counts devices: after distributed init)
+  from gan_jax.core import parallel  # pylint: disable=g-import-not-at-top  (counts devices: after distributed init)
   parallel.check_global_batch(config.train.batch_size, config.model.pack)
 
 

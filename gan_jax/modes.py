@@ -11,12 +11,12 @@ from typing import Any, Callable, Dict
 
 def _train(config, workdir, options) -> None:
   del options
-  from gan_jax.train.loop import train_and_evaluate  # pylint: disable=g-import-not-at-top
+  from gan_jax.run.loop import train_and_evaluate  # pylint: disable=g-import-not-at-top
   train_and_evaluate(config, workdir)
 
 
 def _sample(config, workdir, options) -> None:
-  from gan_jax.sampling import sample_to_file  # pylint: disable=g-import-not-at-top
+  from gan_jax.outputs.sampling import sample_to_file  # pylint: disable=g-import-not-at-top
   sample_to_file(config, workdir, options.num_samples, options.label)
 
 
@@ -27,7 +27,7 @@ def _prepare(config, workdir, options) -> None:
 
 
 def _evaluate(config, workdir, options) -> None:
-  from gan_jax.train.evaluation import evaluate_checkpoint  # pylint: disable=g-import-not-at-top
+  from gan_jax.run.evaluation import evaluate_checkpoint  # pylint: disable=g-import-not-at-top
   evaluate_checkpoint(config, workdir, options.checkpoint)
 
 
@@ -44,12 +44,12 @@ def _train_downstream(config, workdir, options) -> None:
 
 
 def _synthesize(config, workdir, options) -> None:
-  from gan_jax.synthesize import synthesize  # pylint: disable=g-import-not-at-top
+  from gan_jax.outputs.synthesize import synthesize  # pylint: disable=g-import-not-at-top
   synthesize(config, workdir, options.num_per_class, options.balance_to, options.checkpoint)
 
 
 def _interpolate(config, workdir, options) -> None:
-  from gan_jax.interpolate import interpolate  # pylint: disable=g-import-not-at-top
+  from gan_jax.outputs.interpolate import interpolate  # pylint: disable=g-import-not-at-top
   interpolate(config, workdir, options.checkpoint)
 
 

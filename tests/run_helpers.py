@@ -75,7 +75,7 @@ TINY_RUN_CONFIG = 'dcgan_digits.py:tiny'
 TINY_RUN_FLAGS = ('--config.train.steps=9', '--config.checkpoint.every_steps=3', '--config.checkpoint.keep=10',
                   '--config.train.log_every=1', '--config.train.sample_every=7')
 
-# The reference run of each training family (TINY_RUN_FLAGS with this config; tests/train/test_training_runs.py
+# The reference run of each training family (TINY_RUN_FLAGS with this config; tests/run/test_training_runs.py
 # compares runs with them) and the metrics compared step by step.
 FAMILY_RUN_CONFIGS = {'gan': TINY_RUN_CONFIG, 'vae': 'vae_digits.py:tiny'}
 FAMILY_LOSS_KEYS = {'gan': ('d_loss', 'g_loss'), 'vae': ('loss', 'kl')}

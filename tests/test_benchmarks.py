@@ -90,9 +90,9 @@ def test_resnet_widths_parse_and_default():
   assert bench_run.parse_args(['--quick']).tag == 'quick'   # DCGAN stays the default
 
 
-# gan_jax.xla_flags: pure environment edits (a fake environ dict, no JAX backend involved).
-from gan_jax import errors as xla_flags_errors  # noqa: E402
-from gan_jax import xla_flags  # noqa: E402
+# gan_jax.core.xla_flags: pure environment edits (a fake environ dict, no JAX backend involved).
+from gan_jax.core import errors as xla_flags_errors  # noqa: E402
+from gan_jax.core import xla_flags  # noqa: E402
 
 
 def test_configure_xla_for_cpu_default_adds_only_measured_flags(monkeypatch):

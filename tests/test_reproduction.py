@@ -14,11 +14,11 @@ import pytest
 
 from configs.repro import pacgan_2d, pacgan_stacked
 from gan_jax import config_checks
-from gan_jax.errors import ConfigError
-from gan_jax.losses import LOSSES
+from gan_jax.core.errors import ConfigError
+from gan_jax.families.gan import trainer as gan_trainer
+from gan_jax.families.gan.losses import LOSSES
+from gan_jax.families.gan.multi_seed import MultiSeedTrainer
 from gan_jax.models import build_models
-from gan_jax.train import setup as setup_lib
-from gan_jax.train.multi_seed import MultiSeedTrainer
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -57,10 +57,10 @@ def test_stacked_config_validates():
 
 
 def _one_step(config, example_shape):
-  setup = setup_lib.build_setup(config, example_shape)
-  state = setup_lib.fresh_state(setup)
+  setup = gan_trainer.GanTrainer(config, example_shape)
+  state = setup.fresh_state()
   real = jax.random.normal(jax.random.key(0), (config.train.batch_size, *example_shape))
-  state, metrics = setup_lib.make_train_step(setup)(state, {'image': real}, setup_lib.replicated_rng(state, setup.mesh))
+  state, metrics = setup.make_train_step()(state, {'image': real}, parallel.replicated_copy(state.rng, setup.mesh))
   return state, jax.device_get(metrics)
 
 

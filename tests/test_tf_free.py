@@ -37,7 +37,7 @@ def test_the_blocker_hides_tensorflow_and_the_library_imports_without_it(data_di
           "assert importlib.util.find_spec('tensorflow') is None\n"
           "try:\n  import tensorflow_datasets\nexcept ModuleNotFoundError:\n  pass\n"
           "else:\n  raise SystemExit('tensorflow_datasets imported')\n"
-          "import gan_jax.data, gan_jax.train.multi_seed, gan_jax.metrics.evaluator, gan_jax.train.evaluation\n"
+          "import gan_jax.data, gan_jax.families.gan.multi_seed, gan_jax.metrics.evaluator, gan_jax.run.evaluation\n"
           "from gan_jax.data.sources import get_source\n"
           "assert get_source('ring2d').kind == 'points'\n"
           "try:\n  get_source('digits')\nexcept ModuleNotFoundError as e:\n  print('digits needs', e.name)\n"

@@ -5,7 +5,7 @@ Tokens are either a bare word from an allowed set (dataset, variant, size switch
 
 from typing import Dict, Iterable, Tuple
 
-from gan_jax.errors import ConfigError
+from gan_jax.core.errors import ConfigError
 
 
 def parse_arg(arg: str, words: Dict[str, Iterable[str]], int_keys: Iterable[str]) -> Tuple[Dict[str, str], Dict[str, int]]:

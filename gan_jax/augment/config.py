@@ -3,7 +3,7 @@
 import math
 
 from gan_jax.augment.policies import parse_policy
-from gan_jax.errors import ConfigError
+from gan_jax.core.errors import ConfigError
 
 
 def _is_number(value) -> bool:

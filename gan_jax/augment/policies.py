@@ -9,8 +9,8 @@ from typing import Callable, Optional, Tuple
 import jax
 
 from gan_jax.augment import ada, diffaugment
-from gan_jax.errors import ConfigError
-from gan_jax.registry import Registry
+from gan_jax.core.errors import ConfigError
+from gan_jax.core.registry import Registry
 
 POLICIES = Registry('augmentation', 'gan_aug.policy')
 AugmentFn = Callable[[jax.Array, jax.Array, jax.Array], jax.Array]

@@ -14,8 +14,8 @@ import dataclasses
 import math
 from typing import Callable
 
+from gan_jax.core.registry import Registry
 from gan_jax.data.tf_env import tf
-from gan_jax.registry import Registry
 
 AUGMENTATIONS = Registry('augmentation', 'data.augment')
 ORDER = ('hflip', 'crop', 'rotate', 'color_jitter')

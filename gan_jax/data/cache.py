@@ -17,10 +17,10 @@ from typing import Dict, Optional, Tuple
 import numpy as np
 from absl import logging
 
+from gan_jax.core.errors import DataError
 from gan_jax.data import files
 from gan_jax.data.records import SPLITS
 from gan_jax.data.sources.tfds_catalog import tfds_data_dir
-from gan_jax.errors import DataError
 
 # data.* fields that change what the prepare stage produces; everything else acts at training time.
 KEY_FIELDS = ('name', 'path', 'image_key', 'label_key', 'image_size', 'channels', 'num_samples',

@@ -2,12 +2,12 @@
 
 import os
 
+from gan_jax.core.errors import ConfigError
 from gan_jax.data.augment import AUGMENTATIONS
 from gan_jax.data.outliers import OUTLIER_SCORES
 from gan_jax.data.rebalance import SAMPLERS
 from gan_jax.data.sources import get_source
 from gan_jax.data.synthetic_mix import FILLS
-from gan_jax.errors import ConfigError
 
 _RESIZE_METHODS = ('bilinear', 'nearest', 'bicubic', 'area', 'lanczos3', 'lanczos5', 'gaussian', 'mitchellcubic')
 _CHANNEL_POLICIES = ('convert', 'drop')

@@ -7,6 +7,7 @@ from typing import Dict, Iterator, Optional
 
 import numpy as np
 
+from gan_jax.core.errors import ConfigError, DataError
 from gan_jax.data import cache, cleaning, pipeline, preprocess, report as report_lib, subset
 from gan_jax.data import longtail, synthetic_mix
 from gan_jax.data.config_checks import validate_data_config
@@ -15,7 +16,6 @@ from gan_jax.data.records import SPLITS, CleanData
 from gan_jax.data.sources import get_source
 from gan_jax.data.splits import assign_splits
 from gan_jax.data.tf_env import tf
-from gan_jax.errors import ConfigError, DataError
 
 
 def _prepare(data_config, source) -> tuple:

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from gan_jax.registry import Registry
+from gan_jax.core.registry import Registry
 
 OUTLIER_SCORES = Registry('outlier score', 'data.clean.outlier_score')
 _MAD_TO_STD = 1.4826   # MAD of a normal distribution times this is its standard deviation

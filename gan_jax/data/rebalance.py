@@ -15,8 +15,8 @@ from typing import Dict, Optional
 
 import numpy as np
 
-from gan_jax.errors import DataError
-from gan_jax.registry import Registry
+from gan_jax.core.errors import DataError
+from gan_jax.core.registry import Registry
 
 SAMPLERS = Registry('rebalance mode', 'data.rebalance')
 _SAMPLER_STREAM = 0x53414D50

@@ -12,8 +12,8 @@ from typing import Dict, Optional
 
 import numpy as np
 
+from gan_jax.core.errors import DataError
 from gan_jax.data.splits import stable_keys
-from gan_jax.errors import DataError
 
 
 def train_subset_indices(labels: np.ndarray, sources: np.ndarray, fraction: float, seed: int,

@@ -24,15 +24,15 @@ import ml_collections
 import numpy as np
 from PIL import Image
 
+from gan_jax.core.errors import DataError
+from gan_jax.core.registry import Registry
 from gan_jax.data import cleaning
 from gan_jax.data.sources import get_source
 from gan_jax.data.sources.image_folder import scan_folder
 from gan_jax.data.splits import stable_keys
-from gan_jax.errors import DataError
-from gan_jax.registry import Registry
 
 SYNTHETIC_PREFIX = 'synthetic:'
-MANIFEST = 'manifest.json'   # written last by --mode=synthesize (gan_jax.synthesize)
+MANIFEST = 'manifest.json'   # written last by --mode=synthesize (gan_jax.outputs.synthesize)
 FILLS = Registry('synthetic fill', 'data.synthetic_fill')
 _CHANNELS = {'L': 1, 'RGB': 3}
 

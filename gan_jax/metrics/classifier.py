@@ -19,7 +19,7 @@ import numpy as np
 import optax
 import orbax.checkpoint as ocp
 
-from gan_jax.errors import DataError
+from gan_jax.core.errors import DataError
 
 CLASSIFIER_FORMAT = 1
 

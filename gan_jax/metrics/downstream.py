@@ -20,9 +20,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gan_jax.errors import ConfigError
+from gan_jax.core.errors import ConfigError
+from gan_jax.core.registry import Registry
 from gan_jax.metrics.classifier import fit_classifier
-from gan_jax.registry import Registry
 
 CLASS_WEIGHTINGS = Registry('class weighting', 'classifier.class_weighting')
 TRAIN_DATA = Registry('train data choice', 'classifier.train_data')

@@ -22,8 +22,8 @@ import jax
 import numpy as np
 
 import gan_jax
-from gan_jax import runtime
-from gan_jax.errors import ConfigError
+from gan_jax.core import runtime
+from gan_jax.core.errors import ConfigError
 from gan_jax.metrics.classifier import cache_root
 from gan_jax.metrics.extractors import build_extractor
 from gan_jax.metrics.registry import METRICS

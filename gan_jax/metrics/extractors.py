@@ -11,11 +11,11 @@ from typing import Dict
 
 import numpy as np
 
-from gan_jax.errors import ConfigError
+from gan_jax.core.errors import ConfigError
+from gan_jax.core.registry import Registry
 from gan_jax.metrics import classifier as clf
 from gan_jax.metrics import inception
 from gan_jax.metrics.sharded_apply import ShardedApply
-from gan_jax.registry import Registry
 
 EXTRACTORS = Registry('feature extractor', 'eval.extractor')
 INCEPTION_DIM = 2048

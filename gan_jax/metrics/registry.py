@@ -9,6 +9,7 @@ so the Evaluator can reject impossible combinations with a ConfigError before an
 
 from typing import Callable, Dict, NamedTuple, Tuple
 
+from gan_jax.core.registry import Registry
 from gan_jax.metrics.conditional import cas_for_dataset, conditional_accuracy
 from gan_jax.metrics.frechet import fid_from_features
 from gan_jax.metrics.inception_score import inception_score
@@ -16,7 +17,6 @@ from gan_jax.metrics.intra_fid import intra_fid
 from gan_jax.metrics.kid import kernel_inception_distance
 from gan_jax.metrics.manifold import density_coverage, precision_recall
 from gan_jax.metrics.modes import label_mode_stats, mode_stats_2d
-from gan_jax.registry import Registry
 
 METRICS = Registry('metric', 'eval.metrics')
 

@@ -17,13 +17,13 @@ from typing import Any, Callable, NamedTuple, Optional, Sequence, Tuple
 
 import flax.linen as nn
 
-from gan_jax.errors import ConfigError
+from gan_jax.core.errors import ConfigError
+from gan_jax.core.registry import Registry
 from gan_jax.models import dcgan, mlp, resnet, vae
 from gan_jax.models.activations import ACTIVATIONS
 from gan_jax.models.checks import require_choice, require_positive_int
 from gan_jax.models.conditioning import CONDITIONINGS, FAKE_LABELS
 from gan_jax.models.precision import COMPUTE_DTYPES
-from gan_jax.registry import Registry
 
 POINT_DATASETS = ('ring2d', 'grid2d')   # data sources whose examples are 2D points
 POINT_SHAPE = (2,)
@@ -36,7 +36,7 @@ class ModelFamily(NamedTuple):
   tanh_output: bool   # G's images are in [-1, 1]: data must stay in that range (no standardisation)
   conditional: bool = False            # supports model.conditional != 'none'
   spectral_norm: Optional[bool] = None  # default of model.d_spectral_norm; None: no D weights it can normalise
-  training: str = 'gan'   # the training family (gan_jax.train.families) that trains these models
+  training: str = 'gan'   # the training family (gan_jax.families) that trains these models
 
 
 MODELS = Registry('model', 'model.name')
@@ -45,7 +45,7 @@ MODELS.register('dcgan')(ModelFamily(dcgan.build, dcgan.validate_config, tanh_ou
 MODELS.register('mlp')(ModelFamily(mlp.build, mlp.validate_config, tanh_output=False))
 MODELS.register('resnet')(ModelFamily(resnet.build, resnet.validate_config, tanh_output=True, conditional=True,
                                       spectral_norm=True))
-# VAEs: build gives (decoder, encoder); gan_jax.train.families.vae trains the whole VAE (models.vae).
+# VAEs: build gives (decoder, encoder); gan_jax.families.vae.trainer trains the whole VAE (models.vae).
 MODELS.register('vae')(ModelFamily(vae.build, vae.validate_config, tanh_output=True, conditional=True,
                                    training='vae'))
 MODELS.register('vae_mlp')(ModelFamily(vae.build, vae.validate_config, tanh_output=True, conditional=True,

@@ -2,7 +2,7 @@
 
 from typing import Any, Iterable
 
-from gan_jax.errors import ConfigError
+from gan_jax.core.errors import ConfigError
 
 
 def require_positive_int(value: Any, key: str) -> None:

@@ -21,7 +21,7 @@ import jax
 import jax.numpy as jnp
 
 CONDITIONINGS = ('none', 'projection', 'acgan', 'reacgan')
-# Conditionings whose D has a class-aware head trained by an auxiliary loss (gan_jax.losses.AUX_CLASS_LOSSES).
+# Conditionings whose D has a class-aware head trained by an auxiliary loss (gan_jax.families.gan.losses.AUX_CLASS_LOSSES).
 AUXILIARY_HEADS = ('acgan', 'reacgan')
 FAKE_LABELS = ('data', 'uniform')
 

@@ -13,7 +13,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from gan_jax.errors import ConfigError
+from gan_jax.core.errors import ConfigError
 from gan_jax.models.activations import ACTIVATIONS
 from gan_jax.models.checks import require_positive_int
 from gan_jax.models.initializers import batch_norm_scale_init, kernel_init

@@ -25,7 +25,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from gan_jax.errors import ConfigError
+from gan_jax.core.errors import ConfigError
 from gan_jax.models import conditioning
 from gan_jax.models.checks import require_positive_int
 from gan_jax.models.precision import COMPUTE_DTYPES

@@ -10,7 +10,7 @@ outputs, the decoder `dcgan.DCGANGenerator` (width `model.g_width`) returning it
 resolution DCGAN supports, 1 or 3 channels. `model.name=vae_mlp`: x -> Dense(d_hidden) ReLU -> mean,
 log-variance; z -> Dense(g_hidden) ReLU -> Dense(H*W*C) (784-500-latent-500-784 as in flax's examples/vae
 with d_hidden = g_hidden = 500). The decoder output is the likelihood's parameter before its squashing
-(Bernoulli logits, or the Gaussian mean before a sigmoid): see gan_jax/vae_objective.py.
+(Bernoulli logits, or the Gaussian mean before a sigmoid): see gan_jax/families/vae/objective.py.
 Conditional VAE (num_classes > 0): a one-hot label joins the encoder's input (as constant image planes
 for the conv encoder) and the decoder's latent.
 """
@@ -22,7 +22,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from gan_jax.errors import ConfigError
+from gan_jax.core.errors import ConfigError
 from gan_jax.models import dcgan
 from gan_jax.models.checks import require_positive_int
 from gan_jax.models.initializers import kernel_init
@@ -131,7 +131,7 @@ def build_vae(model_config: Any, example_shape: Sequence[int], num_classes: int 
 
 def build(model_config: Any, example_shape: Sequence[int], num_classes: int = 0, spectral_norm: bool = False):
   """models.MODELS entry: (decoder, encoder), i.e. the (generator, discriminator) slots, unconditional.
-  Training uses the whole VAE (`build_vae`) through gan_jax.train.families.vae instead."""
+  Training uses the whole VAE (`build_vae`) through gan_jax.families.vae.trainer instead."""
   del num_classes, spectral_norm
   return _conv_parts(model_config, example_shape)[::-1] if model_config.name == 'vae' else \
       _mlp_parts(model_config, example_shape)[::-1]

@@ -4,7 +4,7 @@ import pytest
 
 from gan_jax.augment import make_augment, parse_policy
 from gan_jax.config_checks import validate_config
-from gan_jax.errors import ConfigError
+from gan_jax.core.errors import ConfigError
 from run_helpers import make_tiny_config
 
 

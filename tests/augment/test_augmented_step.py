@@ -9,10 +9,10 @@ import optax
 import pytest
 
 from gan_jax.augment import make_augment
-from gan_jax.errors import ConfigError
-from gan_jax.losses import LOSSES
-from gan_jax.train import setup as setup_lib
-from gan_jax.train import step as step_lib
+from gan_jax.core.errors import ConfigError
+from gan_jax.families.gan import trainer as gan_trainer
+from gan_jax.families.gan import step as step_lib
+from gan_jax.families.gan.losses import LOSSES
 from run_helpers import make_points_config, make_tiny_config
 
 SHAPE = (16, 16, 1)
@@ -20,9 +20,9 @@ BATCH = 8
 
 
 def _run(config, steps=1, seed=0):
-  setup = setup_lib.build_setup(config, SHAPE)
+  setup = gan_trainer.GanTrainer(config, SHAPE)
   state = setup.init_fn()
-  step = jax.jit(setup_lib.bind_train_step(setup))
+  step = jax.jit(setup.bind_train_step())
   rng = jax.random.PRNGKey(7)
   real = jax.random.uniform(jax.random.PRNGKey(seed), (BATCH, *SHAPE), minval=-1, maxval=1)
   history = []
@@ -108,4 +108,4 @@ def test_augmenting_points_is_a_config_error():
   config = make_points_config()
   config.gan_aug.policy = 'translation'
   with pytest.raises(ConfigError, match=r"gan_aug.policy='translation' augments images"):
-    setup_lib.build_setup(config, (2,))
+    gan_trainer.GanTrainer(config, (2,))

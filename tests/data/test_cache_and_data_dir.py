@@ -104,7 +104,7 @@ def test_unwritable_data_dir_used_only_when_needed(read_only_dir, tmp_path, data
 def test_data_dir_under_a_file_fails_before_any_work(data_config, tmp_path):
   """A data dir that cannot exist: digits still prepare uncached; the cache and the evaluation classifier
   (also kept under data.data_dir) fail in one line before preparing or training."""
-  from gan_jax.errors import DataError  # pylint: disable=g-import-not-at-top
+  from gan_jax.core.errors import DataError  # pylint: disable=g-import-not-at-top
   from gan_jax.metrics import train_classifier  # pylint: disable=g-import-not-at-top
   (tmp_path / 'a_file').write_text('')
   data_config.data.data_dir = str(tmp_path / 'a_file' / 'tfds')

@@ -4,8 +4,8 @@ import numpy as np
 
 from gan_jax.data import prepare_dataset
 from gan_jax.data.cleaning import CleaningLog, drop_cross_split_duplicates
-from gan_jax.data.records import CleanData
 from gan_jax.data.outliers import mad_score
+from gan_jax.data.records import CleanData
 from tests.data.conftest import smooth_pattern
 
 

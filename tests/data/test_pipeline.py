@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
+from gan_jax.core.errors import ConfigError
 from gan_jax.data import prepare_dataset
-from gan_jax.errors import ConfigError
 
 
 @pytest.fixture

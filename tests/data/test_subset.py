@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from gan_jax.config_checks import validate_config
+from gan_jax.core.errors import ConfigError, DataError
 from gan_jax.data import prepare_dataset
 from gan_jax.data.subset import train_subset_indices
-from gan_jax.errors import ConfigError, DataError
 
 
 def _toy(n_per_class=(50, 30, 7)):

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from gan_jax.core.errors import DataError
 from gan_jax.data import prepare_dataset
 from gan_jax.data.synthetic_mix import SYNTHETIC_PREFIX, is_synthetic
-from gan_jax.errors import DataError
 
 PER_CLASS = 40
 

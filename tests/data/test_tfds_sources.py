@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
+from gan_jax.core.errors import DataError
 from gan_jax.data import prepare_dataset
 from gan_jax.data.sources.digits import GanJaxDigits
-from gan_jax.errors import DataError
 
 
 @pytest.mark.parametrize('name,channels,shape', [('mnist', 1, (28, 28, 1)), ('cifar10', 3, (32, 32, 3))])

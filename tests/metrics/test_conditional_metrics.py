@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from gan_jax.errors import ConfigError
+from gan_jax.core.errors import ConfigError
 from gan_jax.metrics import validate_eval_config
 from gan_jax.metrics.conditional import cas_for_dataset, conditional_accuracy
 from gan_jax.metrics.evaluator import Evaluator

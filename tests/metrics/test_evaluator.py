@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from metric_test_utils import small_config
-from gan_jax.errors import ConfigError
+from gan_jax.core.errors import ConfigError
 from gan_jax.metrics import compare_results, validate_eval_config
 from gan_jax.metrics.evaluator import Evaluator
 

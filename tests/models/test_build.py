@@ -2,7 +2,7 @@
 
 import pytest
 
-from gan_jax.errors import ConfigError
+from gan_jax.core.errors import ConfigError
 from gan_jax.models import MODELS, build_models, example_shape_from_config, validate_model_config
 from gan_jax.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from gan_jax.models.mlp import MLPDiscriminator, MLPGenerator

@@ -6,7 +6,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from gan_jax.errors import ConfigError
+from gan_jax.core.errors import ConfigError
 from gan_jax.models import build_models, resolve_num_classes, validate_model_config
 from gan_jax.models.conditioning import ConditionalBatchNorm, discriminator_outputs
 

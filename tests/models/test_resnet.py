@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from gan_jax.errors import ConfigError
+from gan_jax.core.errors import ConfigError
 from gan_jax.models import build_models, spectral_norm_enabled, validate_model_config
 from gan_jax.models.resnet import d_plan, g_plan
 

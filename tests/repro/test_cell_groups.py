@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from configs.repro import pacgan_2d
+from gan_jax.core.errors import ConfigError
 from gan_jax.data import prepare_dataset
-from gan_jax.errors import ConfigError
-from gan_jax.train import setup as setup_lib
-from gan_jax.train.multi_seed import MultiSeedTrainer, program_differences, seed_config, unstack_state
+from gan_jax.families.gan import trainer as gan_trainer
+from gan_jax.families.gan.multi_seed import MultiSeedTrainer, program_differences, seed_config, unstack_state
 
 STEPS = 3
 
@@ -33,12 +33,12 @@ def test_ring_and_grid_share_one_program_and_match_separate_runs(tmp_path):
   states = jax.device_get(trainer.train(log=lambda _: None))
   results = trainer.evaluate(states)
   trainer.close()
-  step_fn = setup_lib.make_train_step(trainer.setup)
+  step_fn = trainer.gan.make_train_step()
   for k, (config, seed) in enumerate(members):
     config = seed_config(config, seed)
     ds = prepare_dataset(config)
-    state = setup_lib.fresh_state(setup_lib.build_setup(config, ds.example_shape))
-    rng = setup_lib.replicated_rng(state, trainer.setup.mesh)
+    state = gan_trainer.GanTrainer(config, ds.example_shape).fresh_state()
+    rng = parallel.replicated_copy(state.rng, trainer.gan.mesh)
     batches = ds.train_iterator(config.train.batch_size)
     for _ in range(STEPS):
       state, _ = step_fn(state, {'image': next(batches)['image']}, rng)

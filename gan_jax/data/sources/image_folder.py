@@ -18,10 +18,10 @@ from typing import List, Optional, Tuple
 
 import numpy as np
 
+from gan_jax.core.errors import ConfigError, DataError
 from gan_jax.data import files, records
 from gan_jax.data.records import Fault
 from gan_jax.data.sources.registry import SOURCES, Source
-from gan_jax.errors import ConfigError, DataError
 
 _CHUNK = 512
 _SPLIT_DIRS = {'train': 'train', 'val': 'val', 'validation': 'val', 'test': 'test'}

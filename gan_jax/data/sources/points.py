@@ -2,9 +2,9 @@
 
 import numpy as np
 
+from gan_jax.core.errors import ConfigError
 from gan_jax.data import records
 from gan_jax.data.sources.registry import SOURCES, Source
-from gan_jax.errors import ConfigError
 
 _CHUNK = 10_000
 

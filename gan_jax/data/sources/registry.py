@@ -1,6 +1,6 @@
 """The registry of gan_jax data sources; any other name is looked up in the tfds catalogue."""
 
-from gan_jax.registry import Registry
+from gan_jax.core.registry import Registry
 
 
 class Source:

@@ -6,10 +6,10 @@ mode-collapsed.
 
 import numpy as np
 
+from gan_jax.core.errors import ConfigError
 from gan_jax.data import records
 from gan_jax.data.sources.registry import SOURCES, Source
 from gan_jax.data.sources.sklearn_digits import load_sklearn_digits
-from gan_jax.errors import ConfigError
 
 _CHUNK = 4096
 

@@ -4,10 +4,10 @@ import os
 
 import numpy as np
 
+from gan_jax.core.errors import ConfigError, DataError
 from gan_jax.data import records
 from gan_jax.data.sources.registry import Source
 from gan_jax.data.tf_env import tf, tfds
-from gan_jax.errors import ConfigError, DataError
 
 _CHUNK = 1024
 _SPLIT_NAMES = {'train': 'train', 'validation': 'val', 'valid': 'val', 'val': 'val', 'test': 'test'}

@@ -1,0 +1,109 @@
+"""The GAN family's Trainer: G and D with their optimisers and losses, the pure step, the EMA sampler.
+
+  trainer = GanTrainer(config, example_shape, mesh, ds=ds)            # training: classes from the data
+  trainer = GanTrainer(config, example_shape, mesh, meta=meta)        # a checkpoint's meta (sampling)
+  state = trainer.fresh_state()                                      # state.TrainState, replicated
+  step_fn = trainer.make_train_step()                                # jit(step.train_step), config bound
+"""
+
+import functools
+from typing import Callable, Dict, Optional, Tuple
+
+import jax
+import ml_collections
+import numpy as np
+
+from gan_jax.augment import make_augment, uses_ada
+from gan_jax.augment.adaptive import AdaSettings
+from gan_jax.core.errors import ConfigError
+from gan_jax.core.optimizers import make_gan_optimizers
+from gan_jax.families.contract import Trainer
+from gan_jax.families.gan.losses import AUX_CLASS_LOSSES, LOSSES, classification_loss, gradient_penalty, r1_penalty
+from gan_jax.families.gan.sampler import Sampler
+from gan_jax.families.gan.state import init_train_state
+from gan_jax.families.gan.step import train_step
+from gan_jax.models import build_models, resolve_num_classes
+
+# Losses whose logits are log-odds of "real": their D outputs are also reported as probabilities.
+PROBABILITY_LOSSES = frozenset({'non_saturating', 'minimax'})
+
+
+def class_info(config: ml_collections.ConfigDict, ds) -> Tuple[int, Optional[np.ndarray]]:
+  """(resolved num_classes, fake-label probabilities) for a prepared dataset; (0, None) if unconditional.
+
+  model.fake_labels='data': the train split's class frequencies (data_report.json's class_counts['train'],
+  i.e. before any data.rebalance); 'uniform': 1 / num_classes each. ConfigError for a conditional model on
+  unlabelled data (raised before anything compiles).
+  """
+  num_classes = resolve_num_classes(config.model, ds.num_classes)
+  if not num_classes:
+    return 0, None
+  if config.model.fake_labels == 'uniform':
+    return num_classes, np.full(num_classes, 1.0 / num_classes)
+  counts = np.zeros(num_classes, np.float64)
+  for label, count in ds.report['class_counts']['train'].items():
+    counts[int(label)] = count
+  return num_classes, counts / counts.sum()
+
+
+class GanTrainer(Trainer):
+  """The state is state.TrainState, the step step.train_step, samples the EMA generator's."""
+  console_keys = ('d_loss', 'g_loss', 'd_real_prob', 'd_fake_prob', 'd_real_logit', 'd_fake_logit')
+
+  def __init__(self, config, example_shape, mesh=None, ds=None, meta=None):
+    super().__init__(config, example_shape, mesh)
+    if ds is not None:
+      num_classes, fake_label_probs = class_info(config, ds)   # ConfigError before compiling
+    else:
+      num_classes, fake_label_probs = (meta or {}).get('num_classes', 0), (meta or {}).get('fake_label_probs')
+    if config.gan_aug.policy.strip() and len(self.example_shape) != 3:
+      raise ConfigError(f'gan_aug.policy={config.gan_aug.policy!r} augments images [H, W, C]; this dataset\'s '
+                        f'examples have shape {self.example_shape}: set gan_aug.policy=\'\'')
+    self.num_classes = int(num_classes) if config.model.conditional != 'none' else 0
+    self.fake_label_probs = None if fake_label_probs is None else np.asarray(fake_label_probs, np.float64)
+    self.generator, self.discriminator = build_models(config.model, self.example_shape, self.num_classes)
+    self.g_tx, self.g_schedule, self.d_tx, self.d_schedule = make_gan_optimizers(config)
+    self.init_fn = functools.partial(
+        init_train_state, config.seed, generator=self.generator, discriminator=self.discriminator,
+        g_tx=self.g_tx, d_tx=self.d_tx, latent_dim=config.model.latent_dim, example_shape=self.example_shape,
+        pack=config.model.pack, num_classes=self.num_classes, ada_p=config.gan_aug.ada_p)
+    self._samplers = {}
+
+  def checkpoint_meta(self, step: int, data_kind: str, extra: Optional[Dict] = None) -> Dict:
+    probs = None if self.fake_label_probs is None else [float(p) for p in self.fake_label_probs]
+    return super().checkpoint_meta(step, data_kind, {'fake_label_probs': probs, **(extra or {})})
+
+  def bind_train_step(self) -> Callable:
+    """train_step with everything but (state, batch, rng) bound from the config; pure, not jitted (for
+    callers that compose it further, e.g. multi_seed's scan over steps and vmap over seeds)."""
+    config, aug = self.config, self.config.gan_aug
+    return functools.partial(
+        train_step, generator=self.generator, discriminator=self.discriminator,
+        loss=LOSSES.get(config.loss.name), g_tx=self.g_tx, d_tx=self.d_tx, g_schedule=self.g_schedule,
+        d_schedule=self.d_schedule, latent_dim=config.model.latent_dim, n_critic=config.loss.n_critic,
+        gp_weight=config.loss.gp_weight, r1_weight=config.loss.r1_weight, ema_decay=config.ema.decay,
+        gradient_penalty=gradient_penalty, r1_penalty=r1_penalty,
+        report_probabilities=config.loss.name in PROBABILITY_LOSSES, num_classes=self.num_classes,
+        fake_label_probs=self.fake_label_probs, ac_weight=config.loss.ac_weight,
+        ac_fake_weight=config.loss.ac_fake_weight,
+        class_loss=AUX_CLASS_LOSSES.get(config.model.conditional, lambda _: classification_loss)(config.loss),
+        augment=make_augment(aug.policy), lecam_weight=config.loss.lecam_weight,
+        lecam_decay=config.loss.lecam_decay,
+        ada=AdaSettings(aug.ada_target, aug.ada_interval, aug.ada_kimg, adaptive=uses_ada(aug.policy)))
+
+  def sample_fn(self, state, truncation: float = 0.0, temperature: float = 1.0):
+    key = (truncation, temperature)
+    if key not in self._samplers:   # one compilation per run (and latent setting)
+      self._samplers[key] = Sampler(self.generator, self.config.model.latent_dim, self.mesh,
+                                    self.config.eval.batch_size, self.num_classes, truncation, temperature)
+    return self._samplers[key].sample_fn(state)
+
+  def decode_fn(self, state):
+    return self.sample_fn(state).decode   # the same compiled generator, at given latents
+
+
+def validate(config) -> None:
+  """VAE-only keys left at their defaults (they do nothing for a GAN)."""
+  if config.loss.beta != 1.0 or config.loss.kl_warmup_steps != 0:
+    raise ConfigError(f'loss.beta={config.loss.beta!r} / loss.kl_warmup_steps={config.loss.kl_warmup_steps!r} '
+                      f'apply to VAEs only; model.name={config.model.name} is a GAN (allowed: 1.0 / 0)')

@@ -1,0 +1,1 @@
+"""The VAE family: encoder/decoder, the ELBO step, likelihood bounds."""

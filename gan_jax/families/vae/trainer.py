@@ -1,0 +1,175 @@
+"""The VAE family (model.name = vae | vae_mlp): a Gaussian-posterior VAE trained on the negative ELBO.
+
+State: vae_state.VaeState; step: vae_step.train_step; samples: the decoder's likelihood mean at prior
+draws z ~ N(0, I) (EMA params, eval mode), in [-1, 1]; pictures: reconstructions (input row /
+reconstruction row) of the first val images; evaluation adds the val/test ELBO and IWAE bounds
+(vae_bounds) to the Evaluator's sample metrics. Conditional (model.conditional != 'none'): the label goes
+into the encoder and the decoder; prior samples are then class-balanced unless labels are given.
+"""
+
+import functools
+import math
+from typing import Dict, Optional
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from gan_jax.core import parallel
+from gan_jax.core.errors import ConfigError
+from gan_jax.core.optimizers import make_optimizer
+from gan_jax.families.contract import Trainer
+from gan_jax.families.latents import balanced_labels, draw_latents
+from gan_jax.families.vae import objective as vo
+from gan_jax.families.vae import bounds as vae_bounds
+from gan_jax.families.vae.state import init_vae_state
+from gan_jax.families.vae.step import train_step
+from gan_jax.logs import pictures as pictures_lib
+from gan_jax.models import resolve_num_classes
+from gan_jax.models.vae import build_vae
+
+
+class VaeTrainer(Trainer):
+  console_keys = ('neg_elbo', 'recon_nll', 'kl', 'bits_per_dim')
+
+  def __init__(self, config, example_shape, mesh, ds=None, meta=None):
+    super().__init__(config, example_shape, mesh)
+    # The resolved class count (0 = unconditional): from the data (ConfigError when unlabelled), or the
+    # checkpoint's meta.
+    self.num_classes = (resolve_num_classes(config.model, ds.num_classes) if ds is not None
+                        else int((meta or {}).get('num_classes', 0)))
+    self.conditional = self.num_classes > 0
+    self.vae = build_vae(config.model, self.example_shape, self.num_classes)
+    self.likelihood = vo.LIKELIHOODS.get(config.model.vae_likelihood)
+    optim = config.optim
+    self.tx, self.schedule = make_optimizer(optim, optim.g_lr, config.train.steps, optim.warmup_steps)
+    self.init_fn = functools.partial(init_vae_state, config.seed, vae=self.vae, tx=self.tx,
+                                     example_shape=self.example_shape, conditional=self.conditional)
+    self._sample = {}   # (truncation, temperature) -> the jitted sampler
+    self._bounds = self._reconstruct = self._decode = None
+
+  def bind_train_step(self):
+    c = self.config
+    return functools.partial(
+        train_step, vae=self.vae, likelihood=self.likelihood, tx=self.tx, schedule=self.schedule,
+        fixed_scale=c.model.vae_scale, beta=c.loss.beta, kl_warmup_steps=c.loss.kl_warmup_steps,
+        ema_decay=c.ema.decay, conditional=self.conditional)
+
+  # ---------------------------------------------------------------- prior samples
+  def _labels(self, num: int, labels: Optional[np.ndarray]) -> Optional[np.ndarray]:
+    if not self.conditional:
+      if labels is not None:
+        raise ValueError('this VAE is unconditional: labels must be None')
+      return None
+    if labels is None:
+      return balanced_labels(num, self.num_classes)
+    labels = np.asarray(labels)
+    if labels.shape != (num,) or labels.size and (labels.min() < 0 or labels.max() >= self.num_classes):
+      raise ValueError(f'labels must be an int array [{num}] in [0, {self.num_classes})')
+    return labels.astype(np.int32)
+
+  def sample_fn(self, state, truncation: float = 0.0, temperature: float = 1.0):
+    """sample_fn(num, seed, labels=None) -> float32 [num, *example_shape] in [-1, 1]; latents of chunk i
+    from fold_in(PRNGKey(seed), i), whatever the device count."""
+    chunk = self.config.eval.batch_size
+    if (truncation, temperature) not in self._sample:
+      vae, likelihood, latent = self.vae, self.likelihood, self.config.model.latent_dim
+
+      def sample(params, batch_stats, seed_and_chunk, labels):
+        key = jax.random.fold_in(jax.random.PRNGKey(seed_and_chunk[0]), seed_and_chunk[1])
+        z = draw_latents(key, (chunk, latent), truncation, temperature)
+        out = vae.apply({'params': params, 'batch_stats': batch_stats}, z, labels, train=False, method='decode')
+        return vo.from_unit(likelihood.mean(out)).astype(jnp.float32)
+
+      replicated = parallel.replicated(self.mesh)
+      self._sample[(truncation, temperature)] = jax.jit(sample, in_shardings=(replicated,) * 4,
+                                                        out_shardings=replicated)
+    sample_jit = self._sample[(truncation, temperature)]
+
+    def sample_fn(num: int, seed: int, labels: Optional[np.ndarray] = None) -> np.ndarray:
+      all_labels = self._labels(num, labels)
+      chunks = []
+      for i in range(math.ceil(num / chunk)):
+        ids = parallel.replicate(np.array([seed, i], np.int32), self.mesh)
+        y = None if all_labels is None else parallel.replicate(
+            vae_bounds._pad(all_labels[i * chunk:(i + 1) * chunk], chunk).astype(np.int32), self.mesh)
+        chunks.append(np.asarray(jax.device_get(sample_jit(state.ema_params, state.batch_stats, ids, y))))
+      return np.concatenate(chunks)[:num]
+
+    return sample_fn
+
+  def decode_fn(self, state):
+    if self._decode is None:
+      vae, likelihood = self.vae, self.likelihood
+
+      def decode(params, batch_stats, z, labels):
+        out = vae.apply({'params': params, 'batch_stats': batch_stats}, z, labels, train=False, method='decode')
+        return vo.from_unit(likelihood.mean(out)).astype(jnp.float32)
+
+      replicated = parallel.replicated(self.mesh)
+      self._decode = jax.jit(decode, in_shardings=(replicated,) * 4, out_shardings=replicated)
+
+    def decode_fn(z: np.ndarray, labels: Optional[np.ndarray] = None) -> np.ndarray:
+      labels = self._labels(len(z), labels)
+      y = None if labels is None else parallel.replicate(labels, self.mesh)
+      out = self._decode(state.ema_params, state.batch_stats, parallel.replicate(np.asarray(z, np.float32), self.mesh), y)
+      return np.asarray(jax.device_get(out))
+
+    return decode_fn
+
+  # ---------------------------------------------------------------- reconstructions and bounds
+  def pictures(self, state, ds) -> Dict[str, np.ndarray]:
+    """'reconstructions': rows of val inputs, each followed by its reconstruction row."""
+    count = max(1, self.config.train.num_sample_images // 2)
+    arrays = ds.split_arrays('val')
+    images = arrays['image'][:count]
+    labels = arrays['label'][:count].astype(np.int32) if self.conditional else None
+    if self._reconstruct is None:
+      self._reconstruct = jax.jit(functools.partial(vae_bounds.reconstruct, self.vae, self.likelihood))
+    variables = {'params': state.ema_params, 'batch_stats': state.batch_stats}
+    recons = np.asarray(jax.device_get(self._reconstruct(variables, images, labels)))
+    cols = vae_bounds.grid_columns(2 * len(images))
+    rows = vae_bounds.reconstruction_rows(images, recons, cols)
+    return {'reconstructions': pictures_lib.image_grid(rows, cols=min(cols, len(images)))}
+
+  def extra_metrics(self, state, ds, split: str) -> Dict[str, float]:
+    """Negative ELBO and IWAE bound (eval.iwae_samples) on the whole `split`, nats/image and bits/dim."""
+    ev = self.config.eval
+    if self._bounds is None:
+      self._bounds = vae_bounds.BoundEvaluator(self.vae, self.likelihood, self.config.model.vae_scale,
+                                               ev.iwae_samples, ev.batch_size, ev.seed, self.mesh)
+    arrays = ds.split_arrays(split)
+    labels = arrays['label'] if self.conditional else None
+    return self._bounds(state.ema_params, state.batch_stats, arrays['image'], labels)
+
+
+RESULT_KEYS = ('neg_elbo', 'bits_per_dim', 'recon_nll', 'kl', 'neg_iwae', 'iwae_bits_per_dim', 'iwae_samples')
+GAN_ONLY = (('loss.n_critic', 1), ('model.pack', 1), ('loss.gp_weight', 0.0), ('loss.r1_weight', 0.0),
+            ('loss.lecam_weight', 0.0), ('gan_aug.policy', ''))
+
+
+def _get(config, dotted: str):
+  section, key = dotted.split('.')
+  return config[section][key]
+
+
+def validate(config) -> None:
+  """One-line ConfigError for a bad VAE config: GAN-only keys set, likelihood, scale, beta, warm-up, k."""
+  m, loss = config.model, config.loss
+  for key, neutral in GAN_ONLY:
+    if _get(config, key) != neutral:
+      raise ConfigError(f'{key}={_get(config, key)!r} is a GAN-only setting; model.name={m.name} is a VAE '
+                        f'(allowed: {neutral})')
+  vo.LIKELIHOODS.check(m.vae_likelihood)
+  scale = m.vae_scale
+  if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 <= scale < math.inf:
+    raise ConfigError(f'model.vae_scale={scale!r} must be a finite number >= 0 (0 = learned)')
+  beta = loss.beta
+  if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not 0 < beta < math.inf:
+    raise ConfigError(f'loss.beta={beta!r} must be a finite number > 0')
+  warmup = loss.kl_warmup_steps
+  if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
+    raise ConfigError(f'loss.kl_warmup_steps={warmup!r} must be an integer >= 0 (0 = no warm-up)')
+  k = config.eval.iwae_samples
+  if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+    raise ConfigError(f'eval.iwae_samples={k!r} must be an integer >= 1 (1: the ELBO itself)')

@@ -1,0 +1,1 @@
+"""Outputs of any trained family through its contract: samples, synthetic datasets, interpolations."""

@@ -1,1 +1,0 @@
-"""Training: the state pytree, optimisers, the jitted step and the loop that runs it."""

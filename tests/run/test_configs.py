@@ -1,0 +1,37 @@
+"""Every experiment config (and its :small / :tiny switch) passes validation for training."""
+
+import importlib
+
+import pytest
+
+from gan_jax.config_checks import validate_config
+from gan_jax.core.errors import ConfigError
+
+CONFIGS = ('dcgan_digits', 'dcgan_mnist', 'dcgan_cifar10', 'gan_ring2d', 'gan_grid2d', 'dcgan_stacked_digits',
+           'sngan_digits', 'cgan_digits', 'acgan_digits', 'sngan_cifar10', 'cgan_pd_cifar10')
+NEEDS_INCEPTION = ('dcgan_cifar10', 'sngan_cifar10', 'cgan_pd_cifar10')
+
+
+@pytest.mark.parametrize('name', CONFIGS)
+@pytest.mark.parametrize('switch', ['', 'small', 'tiny'])
+def test_config_validates(name, switch):
+  config = importlib.import_module(f'configs.{name}').get_config(switch)
+  if name in NEEDS_INCEPTION and not switch:   # full CIFAR-10 runs need the converted InceptionV3 weights
+    with pytest.raises(ConfigError, match='eval.inception_weights'):
+      validate_config(config, 'train')
+  else:
+    validate_config(config, 'train')
+
+
+def test_unknown_switch_is_refused():
+  with pytest.raises(ValueError, match='allowed small, tiny'):
+    importlib.import_module('configs.dcgan_digits').get_config('huge')
+
+
+def test_published_sngan_hyperparameters():
+  for name in ('sngan_cifar10', 'cgan_pd_cifar10'):
+    config = importlib.import_module(f'configs.{name}').get_config()
+    assert (config.loss.name, config.optim.g_lr, config.optim.b1, config.optim.b2) == ('hinge', 2e-4, 0.0, 0.9)
+    assert (config.loss.n_critic, config.train.batch_size, config.train.steps) == (5, 64, 100_000)
+    assert config.optim.schedule == 'linear' and config.model.name == 'resnet' and config.model.d_spectral_norm
+  assert importlib.import_module('configs.cgan_pd_cifar10').get_config().model.conditional == 'projection'
