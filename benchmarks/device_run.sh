@@ -131,7 +131,7 @@ for pair in ml_collections:ml-collections PIL:pillow; do
     echo "package $dist: MISSING and not installable from $WHEELS (see this script's header)" >> "$MACHINE"
   fi
 done
-"$PY" -c 'from gan_jax import runtime; runtime.announce()' >> "$MACHINE" 2>&1
+"$PY" -c 'from gan_jax.core import runtime; runtime.announce()' >> "$MACHINE" 2>&1
 cat "$MACHINE" | tee -a "$LOG" > /dev/null
 grep -E '^(backend|warning|package|python|mode)' "$MACHINE"
 

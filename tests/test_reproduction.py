@@ -14,6 +14,7 @@ import pytest
 
 from configs.repro import pacgan_2d, pacgan_stacked
 from gan_jax import config_checks
+from gan_jax.core import parallel
 from gan_jax.core.errors import ConfigError
 from gan_jax.families.gan import trainer as gan_trainer
 from gan_jax.families.gan.losses import LOSSES

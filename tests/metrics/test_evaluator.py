@@ -74,13 +74,21 @@ def test_digits_evaluator_with_trained_classifier(digits_classifier, tmp_path, c
     ({'extractor': 'inception', 'inception_weights': '/nonexistent.npz'}, 'eval.inception_weights'),
     ({'extractor': 'inception', 'inception_weights': __file__, 'num_samples': 2048}, 'too small for FID'),
     ({'num_samples': 64}, 'too small for FID with 64-d'),
-    ({'best_metric': 'precision'}, 'eval.best_metric'),
 ])
 def test_validate_eval_config_one_line_errors(data_dir, override, message):
   config = small_config(data_dir, name='digits')
   config.eval.update(override)
   with pytest.raises(ConfigError, match=message) as error:
     validate_eval_config(config)
+  assert '\n' not in str(error.value)
+
+
+def test_best_metric_must_be_a_result_of_the_metrics_or_the_family(data_dir):
+  from gan_jax import config_checks  # pylint: disable=g-import-not-at-top
+  config = small_config(data_dir, name='digits')
+  config.eval.best_metric = 'precision'   # eval.metrics has no precision/recall
+  with pytest.raises(ConfigError, match='eval.best_metric') as error:
+    config_checks.validate_config(config, 'train', devices=False)
   assert '\n' not in str(error.value)
 
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from configs.repro import pacgan_2d
+from gan_jax.core import parallel
 from gan_jax.core.errors import ConfigError
 from gan_jax.data import prepare_dataset
 from gan_jax.families.gan import trainer as gan_trainer
