@@ -1,17 +1,19 @@
-"""Training families behind one seam: each model name belongs to a family (gan, vae) whose Trainer gives
-the shared loop its state, pure step, sampler, console scalars, extra pictures and metrics.
+"""Training families behind one contract (gan_jax.families.contract): each family owns the model names it
+trains and gives the shared loop its state, pure step(s), phases, sampler, console scalars, pictures and
+metrics.
 
   trainer = build_trainer(config, example_shape, mesh, ds=ds)   # training; or meta=<checkpoint meta>
   state = trainer.fresh_state()  /  trainer.restore_state(store, step)
-  step_fn = trainer.make_train_step()           # jitted (state, batch, rng) -> (state, metrics)
-  samples = trainer.sample_fn(state)(num, seed)  # float32 [num, *example_shape]
+  step_fn = trainer.make_train_step(trainer.phase_at(step))     # jitted (state, batch, rng) -> (state, metrics)
+  samples = trainer.sample_fn(state)(num, seed)                 # float32 [num, *example_shape]
 
-Adding a family: a module with a Trainer subclass and a `validate(config)`, one `FAMILIES.register` line
-below, and `training='<family>'` on its models' entries in gan_jax.models.MODELS.
+Adding a family: a folder with a Trainer subclass and a `validate(config)`, and one `FAMILIES.register`
+line (below, or from anywhere before the run: tests/run/test_family_contract.py registers a toy family).
 """
 
 from typing import Callable, NamedTuple, Tuple
 
+from gan_jax.core.errors import ConfigError
 from gan_jax.core.registry import Registry
 from gan_jax.families.gan import trainer as gan
 from gan_jax.families.vae import trainer as vae
@@ -19,25 +21,28 @@ from gan_jax.families.vae import trainer as vae
 
 class Family(NamedTuple):
   trainer: Callable   # (config, example_shape, mesh, ds=None, meta=None) -> Trainer
-  validate: Callable  # (config) -> None, or ConfigError (one line)
+  validate: Callable  # (config) -> None, or ConfigError (one line): the family's own keys
   result_keys: Tuple[str, ...] = ()   # evaluation results the trainer adds (usable as eval.best_metric)
+  models: Tuple[str, ...] = ()        # the config.model.name values this family trains
 
 
 FAMILIES = Registry('training family', 'model.name')
-FAMILIES.register('gan')(Family(gan.GanTrainer, gan.validate))
-FAMILIES.register('vae')(Family(vae.VaeTrainer, vae.validate, vae.RESULT_KEYS))
+FAMILIES.register('gan')(Family(gan.GanTrainer, gan.validate, models=('dcgan', 'mlp', 'resnet')))
+FAMILIES.register('vae')(Family(vae.VaeTrainer, vae.validate, vae.RESULT_KEYS, models=('vae', 'vae_mlp')))
 
 
 def family_of(config) -> Family:
-  from gan_jax.models import MODELS  # pylint: disable=g-import-not-at-top
-  return FAMILIES.get(MODELS.get(config.model.name).training)
+  """The family that trains config.model.name; ConfigError naming every trainable model otherwise."""
+  for name in FAMILIES.names():
+    if config.model.name in FAMILIES.get(name).models:
+      return FAMILIES.get(name)
+  known = sorted(model for name in FAMILIES.names() for model in FAMILIES.get(name).models)
+  raise ConfigError(f'model.name={config.model.name!r} is not a known model; allowed: {", ".join(known)}')
 
 
 def build_trainer(config, example_shape, mesh=None, ds=None, meta=None):
   """The Trainer of config.model.name's family. ds: the prepared dataset (training: classes and label
   statistics from it, ConfigError when they do not fit); meta: a checkpoint's meta (sampling)."""
-  from gan_jax.core import parallel  # pylint: disable=g-import-not-at-top
-  mesh = mesh if mesh is not None else parallel.make_data_mesh()
   return family_of(config).trainer(config, example_shape, mesh, ds, meta)
 
 

@@ -36,7 +36,6 @@ class ModelFamily(NamedTuple):
   tanh_output: bool   # G's images are in [-1, 1]: data must stay in that range (no standardisation)
   conditional: bool = False            # supports model.conditional != 'none'
   spectral_norm: Optional[bool] = None  # default of model.d_spectral_norm; None: no D weights it can normalise
-  training: str = 'gan'   # the training family (gan_jax.families) that trains these models
 
 
 MODELS = Registry('model', 'model.name')
@@ -46,10 +45,8 @@ MODELS.register('mlp')(ModelFamily(mlp.build, mlp.validate_config, tanh_output=F
 MODELS.register('resnet')(ModelFamily(resnet.build, resnet.validate_config, tanh_output=True, conditional=True,
                                       spectral_norm=True))
 # VAEs: build gives (decoder, encoder); gan_jax.families.vae.trainer trains the whole VAE (models.vae).
-MODELS.register('vae')(ModelFamily(vae.build, vae.validate_config, tanh_output=True, conditional=True,
-                                   training='vae'))
-MODELS.register('vae_mlp')(ModelFamily(vae.build, vae.validate_config, tanh_output=True, conditional=True,
-                                       training='vae'))
+MODELS.register('vae')(ModelFamily(vae.build, vae.validate_config, tanh_output=True, conditional=True))
+MODELS.register('vae_mlp')(ModelFamily(vae.build, vae.validate_config, tanh_output=True, conditional=True))
 
 
 def spectral_norm_enabled(model_config: Any) -> bool:

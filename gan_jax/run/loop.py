@@ -220,13 +220,17 @@ def _train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, stop: p
   start = int(jax.device_get(state.step))
   run.record(start)
   rng = parallel.replicated_copy(state.rng, run.mesh)
-  step_fn = run.trainer.make_train_step()
-  keys = ('image', 'label') if run.ds.num_classes else ('image',)
+  trainer = run.trainer
+  phase = trainer.phase_at(start)
+  keys, per_step = trainer.batch_keys(run.ds), trainer.batches_per_step()
+  # One batch of per_step * train.batch_size examples per step: batch k of it is what steps k uses, so the
+  # data position stays the step and a resumed run reads what an uninterrupted one would.
   batches = (parallel.to_global_batch({k: b[k] for k in keys}, run.mesh)
-             for b in run.ds.train_iterator(train.batch_size, start_step=start))
+             for b in run.ds.train_iterator(train.batch_size * per_step, start_step=start))
+  compile_step = lambda phase, batch, at: _compile(trainer.make_train_step(phase), state, batch, rng, run.logger, at)
   if start < train.steps:
     first_batch = next(batches)
-    step_fn = _compile(step_fn, state, first_batch, rng, run.logger, start)
+    step_fn = compile_step(phase, first_batch, start)
     batches = itertools.chain([first_batch], batches)
   pending, window, window_start = [], [], time.perf_counter()
   every, eval_every = config.checkpoint.every_steps, config.eval.every_steps
@@ -234,8 +238,14 @@ def _train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, stop: p
 
   stop.defer()   # from here a signal stops the run at the next step boundary, saved
   for step in range(start + 1, train.steps + 1):
-    state, metrics = step_fn(state, next(batches), rng)
+    batch = next(batches)
+    state, metrics = step_fn(state, batch, rng)
     pending.append((step, metrics))
+    if trainer.phase_at(step) != phase:   # a boundary: the state enters the next phase before it is saved
+      phase = trainer.phase_at(step)
+      state = trainer.enter_phase(state, phase)
+      if step < train.steps:
+        step_fn = compile_step(phase, batch, step)
     stop_now = stop.reached(step)   # a Python flag (one process) or JAX's preemption sync point
     log_now = step % train.log_every == 0 or step == train.steps or stop_now
     save_now = step == train.steps or (every > 0 and step % every == 0)

@@ -73,9 +73,10 @@ class GanTrainer(Trainer):
     probs = None if self.fake_label_probs is None else [float(p) for p in self.fake_label_probs]
     return super().checkpoint_meta(step, data_kind, {'fake_label_probs': probs, **(extra or {})})
 
-  def bind_train_step(self) -> Callable:
+  def bind_train_step(self, phase=None) -> Callable:
     """train_step with everything but (state, batch, rng) bound from the config; pure, not jitted (for
     callers that compose it further, e.g. multi_seed's scan over steps and vmap over seeds)."""
+    del phase   # one phase
     config, aug = self.config, self.config.gan_aug
     return functools.partial(
         train_step, generator=self.generator, discriminator=self.discriminator,

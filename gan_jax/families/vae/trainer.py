@@ -48,7 +48,8 @@ class VaeTrainer(Trainer):
     self._sample = {}   # (truncation, temperature) -> the jitted sampler
     self._bounds = self._reconstruct = self._decode = None
 
-  def bind_train_step(self):
+  def bind_train_step(self, phase=None):
+    del phase   # one phase
     c = self.config
     return functools.partial(
         train_step, vae=self.vae, likelihood=self.likelihood, tx=self.tx, schedule=self.schedule,
