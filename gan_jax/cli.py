@@ -2,7 +2,8 @@
 
 absl and ml_collections report a misspelt key, a missing or broken config file, an unknown `:switch` or a
 wrong-typed value while parsing flags, before main() runs; `parse_flags` (absl's `flags_parser`) turns
-each into one line naming the culprit and exit status 2. `reported_errors` maps the errors of a run to
+each into one line naming the culprit and exit status 2 (a misspelt key: the schema's message, with the
+closest key). `reported_errors` maps the errors of a run to
 their exit status: 2 for bad input (config, data, unreadable checkpoints), 1 for a failed run (NaN, full
 disk), 128 + signal number for a run stopped by SIGTERM/SIGINT after saving.
 """
@@ -50,21 +51,14 @@ def _config_arg(argv: List[str]) -> str:
   return ''
 
 
-def _bad_key(text: str, argv: List[str]) -> Optional[str]:
-  """'--config.a.b: config.a has no key 'b'; did you mean --config.a.c?' from ml_collections' KeyError text
-  ('b' ... Did you mean "c" ...), the full key taken from the override in argv."""
-  text = text.replace('\\n', ' ').replace("\\'", "'")
-  found = re.search(r"'([^']+)'\s*(?:Did you mean \"([^\"]+)\")?", text)
-  if not found:
-    return None
-  part, close = found.groups()
+def _bad_key(argv: List[str]) -> Optional[str]:
+  """The schema's one line for the first --config.<key> override naming a key gan_jax does not have."""
+  from gan_jax.core import schema  # pylint: disable=g-import-not-at-top
   for arg in argv:
-    path = arg[len('--config.'):].split('=', 1)[0].split('.') if arg.startswith('--config.') else []
-    if part in path:
-      depth = path.index(part)
-      parent = '.'.join(['config'] + path[:depth])
-      hint = f'; did you mean --config.{".".join(path[:depth] + [close] + path[depth + 1:])}?' if close else ''
-      return f'--config.{".".join(path)}: {parent} has no key {part!r}{hint}'
+    if arg.startswith('--config.'):
+      message = schema.unknown_key(arg[len('--config.'):].split('=', 1)[0])
+      if message:
+        return message
   return None
 
 
@@ -80,10 +74,9 @@ def describe_flag_error(error: BaseException, argv: List[str]) -> str:
       return f'{e.filename}:{e.lineno}: syntax error in the config file: {e.msg}'
   if isinstance(error, ConfigError):
     return str(error)
-  for e in chain:
-    bad_key = _bad_key(str(e), argv) if isinstance(e, (KeyError, AttributeError)) else None
-    if bad_key:
-      return bad_key
+  bad_key = _bad_key(argv) if any(isinstance(e, (KeyError, AttributeError)) for e in chain) else None
+  if bad_key:
+    return bad_key
   config_arg = _config_arg(argv)
   config_file = config_arg.split(':', 1)[0]
   text = '\n'.join(str(e) for e in chain)

@@ -1,15 +1,17 @@
 """validate_config(config, mode): every config field checked once, before anything compiles.
 
-Each stage validates its own section (data, model, loss, eval); this module adds the top-level, train,
-optim, ema, checkpoint and eval-schedule checks, and the device-count check of the global batch.
+The schema (gan_jax.core.schema) checks every key's type and range and refuses keys it does not declare;
+each stage and the running family validate their own names and cross-key rules (data, model, loss, eval,
+the family's section); this module adds the few top-level and schedule rules and the device-count check of
+the global batch.
 """
 
 import importlib
-import math
 from typing import Callable, List
 
 import ml_collections
 
+from gan_jax.core import schema
 from gan_jax.core.errors import ConfigError
 
 MODES = ('train', 'sample', 'prepare', 'evaluate', 'train_classifier', 'train_downstream', 'synthesize',
@@ -30,63 +32,22 @@ STAGE_VALIDATORS = (
 )
 
 
-def _int(value, key: str, minimum: int, meaning: str = '') -> None:
-  if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-    raise ConfigError(f'{key}={value!r} must be an integer >= {minimum}{meaning}')
-
-
-def _number(value, key: str, low: float, high: float, high_open: bool = False, meaning: str = '') -> None:
-  ok = not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
-  ok = ok and low <= value and (value < high if high_open else value <= high)
-  if not ok:
-    raise ConfigError(f'{key}={value!r} must be a number in [{low}, {high}{")" if high_open else "]"}{meaning}')
-
-
 def _check_top_level(config) -> None:
-  _int(config.seed, 'seed', 0)
-  if not isinstance(config.distributed, bool):
-    raise ConfigError(f'distributed={config.distributed!r} must be True or False')
   if config.coordinator_address and ':' not in config.coordinator_address:
     raise ConfigError(f'coordinator_address={config.coordinator_address!r} must be host:port (or empty)')
-  _int(config.num_processes, 'num_processes', 0, ' (0 = detected)')
-  _int(config.process_id, 'process_id', -1, ' (-1 = detected)')
 
 
 def _check_training(config) -> None:
-  train = config.train
-  _int(train.steps, 'train.steps', 1)
-  _int(train.batch_size, 'train.batch_size', 1)
-  _int(train.log_every, 'train.log_every', 1)
-  _int(train.sample_every, 'train.sample_every', 0, ' (0 = only generated.png at the end)')
-  _int(train.num_sample_images, 'train.num_sample_images', 1)
-  optim = config.optim
-  for key in ('g_lr', 'd_lr'):
-    _number(optim[key], f'optim.{key}', 0, math.inf, high_open=True)
-    if optim[key] == 0:
-      raise ConfigError(f'optim.{key}=0 must be > 0')
-  _number(optim.b1, 'optim.b1', 0, 1, high_open=True)
-  _number(optim.b2, 'optim.b2', 0, 1, high_open=True)
   from gan_jax.core.optimizers import SCHEDULES  # pylint: disable=g-import-not-at-top
-  SCHEDULES.check(optim.schedule)
-  _int(optim.warmup_steps, 'optim.warmup_steps', 0)
-  if optim.warmup_steps >= train.steps and optim.warmup_steps > 0:
-    raise ConfigError(f'optim.warmup_steps={optim.warmup_steps} must be < train.steps={train.steps}')
-  _number(optim.grad_clip, 'optim.grad_clip', 0, math.inf, high_open=True, meaning=' (0 = off)')
-  _number(config.ema.decay, 'ema.decay', 0, 1, high_open=True, meaning=' (0 = off)')
-  _int(config.checkpoint.every_steps, 'checkpoint.every_steps', 0, ' (0 = only at the end)')
-  _int(config.checkpoint.keep, 'checkpoint.keep', 1)
+  SCHEDULES.check(config.optim.schedule)
+  warmup, steps = config.optim.warmup_steps, config.train.steps
+  if warmup >= steps and warmup > 0:
+    raise ConfigError(f'optim.warmup_steps={warmup} must be < train.steps={steps}')
 
 
 def _check_eval_schedule(config) -> None:
-  ev = config.eval
-  _int(ev.every_steps, 'eval.every_steps', 0, ' (0 = only at the end)')
-  _int(ev.num_samples, 'eval.num_samples', 1)
-  _int(ev.batch_size, 'eval.batch_size', 1)
-  _int(ev.seed, 'eval.seed', 0)
-  if not isinstance(ev.best_metric, str):
-    raise ConfigError(f'eval.best_metric={ev.best_metric!r} must name an evaluation result (e.g. fid), '
-                      'or be empty (no best checkpoint)')
   from gan_jax.families import family_of  # pylint: disable=g-import-not-at-top
+  ev = config.eval
   if ev.every_steps > 0 and not ev.metrics and not family_of(config).result_keys:
     raise ConfigError('eval.every_steps > 0 needs eval.metrics (empty: nothing to evaluate)')
   _check_best_metric(config, family_of(config).result_keys)
@@ -140,6 +101,7 @@ def validate_config(config: ml_collections.ConfigDict, mode: str = 'train', devi
   """
   if mode not in MODES:
     raise ConfigError(f'--mode={mode!r} is not allowed; allowed: {", ".join(MODES)}')
+  schema.check_values(config)   # every key's type and range, and keys the schema does not have
   _check_top_level(config)
   if mode in ('train', 'sample', 'evaluate'):
     _check_training(config)

@@ -32,16 +32,12 @@ import ml_collections
 import numpy as np
 import orbax.checkpoint as ocp
 
+from gan_jax.core import schema
 from gan_jax.core.errors import CheckpointError, ConfigError, DiskFullError
 
-# Config fields that decide the shapes or the tree structure of the state. Saved with every checkpoint so
-# a mismatching resume names the field that changed.
-SHAPE_FIELDS = (
-    'data.image_size', 'data.channels', 'model.name', 'model.latent_dim', 'model.g_width',
-    'model.d_width', 'model.pack', 'model.g_depth', 'model.g_hidden', 'model.g_batch_norm',
-    'model.d_depth', 'model.d_hidden', 'model.d_batch_norm', 'model.d_maxout_pieces', 'model.conditional',
-    'model.num_classes', 'model.d_spectral_norm',
-)
+# Config fields that decide the shapes or the tree structure of the state (declared in the schema). Saved
+# with every checkpoint so a mismatching resume names the field that changed.
+SHAPE_FIELDS = schema.keys_with(schema.SHAPE)
 
 
 def checkpoint_dir(workdir: str, best: bool = False) -> str:

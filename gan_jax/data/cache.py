@@ -17,24 +17,30 @@ from typing import Dict, Optional, Tuple
 import numpy as np
 from absl import logging
 
+from gan_jax.core import schema
 from gan_jax.core.errors import DataError
 from gan_jax.data import files
 from gan_jax.data.records import SPLITS
 from gan_jax.data.sources.tfds_catalog import tfds_data_dir
 
-# data.* fields that change what the prepare stage produces; everything else acts at training time.
-KEY_FIELDS = ('name', 'path', 'image_key', 'label_key', 'image_size', 'channels', 'num_samples',
-              'resize_method', 'antialias', 'resplit', 'val_fraction', 'test_fraction', 'split_seed', 'clean')
+# data.* fields that change what the prepare stage produces (declared in the schema); everything else acts at
+# training time.
+KEY_FIELDS = tuple(name.split('.', 1)[1] for name in schema.keys_with(schema.DATA_CACHE, 'data'))
 _FORMAT_VERSION = 2   # 2: image files decoded reduced, file-byte exact duplicates, EXIF orientation
 _FIELDS = ('data', 'labels', 'sources')
 
 Arrays = Dict[str, Dict[str, np.ndarray]]   # split -> {'data', 'labels', 'sources'}
 
 
+def _value(section, dotted: str):
+  for part in dotted.split('.'):
+    section = section[part]
+  return section
+
+
 def cache_key(data_config, fingerprint: str) -> str:
   """16 hex digits over the KEY_FIELDS values, the source fingerprint and the cache format version."""
-  fields = {k: data_config[k].to_dict() if hasattr(data_config[k], 'to_dict') else data_config[k]
-            for k in KEY_FIELDS}
+  fields = {k: _value(data_config, k) for k in KEY_FIELDS}
   blob = json.dumps({'fields': fields, 'fingerprint': fingerprint, 'version': _FORMAT_VERSION},
                     sort_keys=True, default=str)
   return hashlib.sha256(blob.encode()).hexdigest()[:16]

@@ -18,20 +18,16 @@ from typing import Any, Dict, List, Optional
 
 import ml_collections
 
-from gan_jax.core import runtime
+from gan_jax.core import runtime, schema
 from gan_jax.core.errors import ConfigError
 from gan_jax.logs.writers import write_atomically
 
-# Keys (dotted prefixes) that decide split membership: what the data stage's cache key holds, minus the
-# resolution fields, which the checkpoint's shape check covers.
-DATA_IDENTITY = ('data.name', 'data.path', 'data.image_key', 'data.label_key', 'data.num_samples',
-                 'data.resplit', 'data.val_fraction', 'data.test_fraction', 'data.split_seed', 'data.clean')
-# Keys that decide which examples are in the train split only (val/test stay): also refused on resume.
-TRAIN_MEMBERSHIP = ('data.train_fraction', 'data.imbalance_factor', 'data.synthetic_path', 'data.synthetic_fill',
-                    'data.synthetic_fraction')
-# Keys that say where or how long a run goes, not what it computes: changed on resume without a warning.
-FREE_TO_CHANGE = ('train.steps', 'data.data_dir', 'distributed', 'coordinator_address', 'num_processes',
-                  'process_id')
+# Declared in the schema: keys that decide split membership (refused on resume: val/test could hold
+# training examples), which examples are in the train split (refused too), and where or how long a run goes
+# (changed without a warning).
+DATA_IDENTITY = schema.keys_with(schema.DATA_IDENTITY)
+TRAIN_MEMBERSHIP = schema.keys_with(schema.TRAIN_MEMBERSHIP)
+FREE_TO_CHANGE = schema.keys_with(schema.FREE)
 
 
 def _flatten(tree: Dict[str, Any], prefix: str = '') -> Dict[str, Any]:

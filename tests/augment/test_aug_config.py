@@ -14,8 +14,8 @@ from run_helpers import make_tiny_config
     ('gan_aug.ada_target', 0.0, r'gan_aug.ada_target=0.0 must be a number in \(0, 1\)'),
     ('gan_aug.ada_target', 1.0, r'gan_aug.ada_target=1.0 must be a number in \(0, 1\)'),
     ('gan_aug.ada_interval', 0, 'gan_aug.ada_interval=0 must be an integer >= 1'),
-    ('gan_aug.ada_kimg', 0.0, 'gan_aug.ada_kimg=0.0 must be a number > 0'),
-    ('gan_aug.ada_p', -0.5, 'gan_aug.ada_p=-0.5 must be a number >= 0'),
+    ('gan_aug.ada_kimg', 0.0, 'gan_aug.ada_kimg=0.0 must be a finite number > 0'),
+    ('gan_aug.ada_p', -0.5, r'gan_aug.ada_p=-0.5 must be a number in \[0, 1\]'),
     ('loss.lecam_weight', -1.0, 'loss.lecam_weight=-1.0 must be a finite number >= 0'),
     ('loss.lecam_decay', 1.0, r'loss.lecam_decay=1.0 must be a number in \[0, 1\)'),
 ])
@@ -38,7 +38,7 @@ def test_policies_parse_and_compose():
 @pytest.mark.parametrize('flags, message', [
     (('--config.gan_aug.policy=color,zoom',), "error: gan_aug.policy='color,zoom': 'zoom' is not a known augmentation"),
     (('--config.gan_aug.ada_target=1.5',), 'error: gan_aug.ada_target=1.5 must be a number in (0, 1)'),
-    (('--config.data.train_fraction=0.0',), 'error: data.train_fraction=0.0: must be in (0, 1]'),
+    (('--config.data.train_fraction=0.0',), 'error: data.train_fraction=0.0 must be a number in (0, 1]'),
     (('--config.data.train_fraction=0.001',), 'error: data.train_fraction=0.001: class 0 of digits has'),
 ])
 def test_launch_exits_2_with_one_line(flags, message, run_launch, tmp_path):

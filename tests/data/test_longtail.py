@@ -67,5 +67,5 @@ def test_imbalance_factor_below_one_exits_2(value, run_launch, tmp_path):
                       timeout=120)
   assert result.returncode == 2, result.stderr[-2000:]
   errors = [line for line in result.stderr.splitlines() if line.startswith('error: ')]
-  assert len(errors) == 1 and 'data.imbalance_factor=' in errors[0] and 'must be a number >= 1' in errors[0]
+  assert len(errors) == 1 and 'data.imbalance_factor=' in errors[0] and 'must be a finite number >= 1' in errors[0]
   assert 'Traceback' not in result.stderr
