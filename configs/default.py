@@ -151,7 +151,8 @@ def get_config() -> ml_collections.ConfigDict:
   ev.metrics = ('fid', 'modes')   # names in gan_jax.metrics' registry
   ev.extractor = 'classifier'     # classifier | inception
   ev.classifier_dir = ''          # Orbax dir of a classifier from --mode=train_classifier; '' = a cache shared by runs on
-                                  # the same dataset, trained on demand: <data_dir or $GAN_JAX_CACHE_DIR or ~/.cache/gan_jax>/classifiers/
+                                  # the same data identity (gan_jax/data/identity.py), trained on demand on its full
+                                  # clean train split: <data_dir or $GAN_JAX_CACHE_DIR or ~/.cache/gan_jax>/classifiers/
   ev.inception_weights = ''       # .npz converted from pytorch-fid's pt_inception weights (see README)
   ev.every_steps = 0              # periodic evaluation on the val split; 0 = only at the end
   ev.num_samples = 2000           # generated samples per evaluation

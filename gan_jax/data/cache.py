@@ -25,7 +25,7 @@ from gan_jax.data.sources.tfds_catalog import tfds_data_dir
 # data.* fields that change what the prepare stage produces; everything else acts at training time.
 KEY_FIELDS = ('name', 'path', 'image_key', 'label_key', 'image_size', 'channels', 'num_samples',
               'resize_method', 'antialias', 'resplit', 'val_fraction', 'test_fraction', 'split_seed', 'clean')
-_FORMAT_VERSION = 2   # 2: image files decoded reduced, file-byte exact duplicates, EXIF orientation
+FORMAT_VERSION = 2   # 2: image files decoded reduced, file-byte exact duplicates, EXIF orientation
 _FIELDS = ('data', 'labels', 'sources')
 
 Arrays = Dict[str, Dict[str, np.ndarray]]   # split -> {'data', 'labels', 'sources'}
@@ -35,7 +35,7 @@ def cache_key(data_config, fingerprint: str) -> str:
   """16 hex digits over the KEY_FIELDS values, the source fingerprint and the cache format version."""
   fields = {k: data_config[k].to_dict() if hasattr(data_config[k], 'to_dict') else data_config[k]
             for k in KEY_FIELDS}
-  blob = json.dumps({'fields': fields, 'fingerprint': fingerprint, 'version': _FORMAT_VERSION},
+  blob = json.dumps({'fields': fields, 'fingerprint': fingerprint, 'version': FORMAT_VERSION},
                     sort_keys=True, default=str)
   return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
