@@ -22,28 +22,32 @@ def get_config() -> ml_collections.ConfigDict:
   # ---------------------------------------------------------------- data
   config.data = ml_collections.ConfigDict()
   # a gan_jax source (digits, mnist5k, stacked_digits, ring2d, grid2d, image_folder) or any tfds image dataset
-  # [cache, data_identity]
+  # [cache, classifier, data_identity]
   config.data.name = 'digits'
   config.data.data_dir = ''   # tfds data dir; '' = $TFDS_DATA_DIR or ~/tensorflow_datasets [free]
   config.data.download = False   # allow tfds to download a catalogue dataset that is not prepared
-  config.data.path = ''   # image_folder: the folder of images (class subfolders become labels) [cache, data_identity]
-  config.data.image_key = 'image'   # tfds feature holding the image [cache, data_identity]
-  config.data.label_key = 'label'   # tfds feature holding the label ('' = unlabelled) [cache, data_identity]
-  config.data.image_size = 32   # output resolution (square); ignored by 2D point datasets [cache, shape]
-  config.data.channels = 1   # 1 or 3 [cache, shape]
-  # synthetic sources (ring2d, grid2d, stacked_digits): examples generated [cache, data_identity]
+  # image_folder: the folder of images (class subfolders become labels) [cache, classifier, data_identity]
+  config.data.path = ''
+  config.data.image_key = 'image'   # tfds feature holding the image [cache, classifier, data_identity]
+  # tfds feature holding the label ('' = unlabelled) [cache, classifier, data_identity]
+  config.data.label_key = 'label'
+  config.data.image_size = 32   # output resolution (square); ignored by 2D point datasets [cache, classifier, shape]
+  config.data.channels = 1   # 1 or 3 [cache, classifier, shape]
+  # synthetic sources (ring2d, grid2d, stacked_digits): examples generated [cache, classifier, data_identity]
   config.data.num_samples = 100_000
-  # tf.image.resize method: bilinear, bicubic, nearest, area, lanczos3, ... [cache]
+  # tf.image.resize method: bilinear, bicubic, nearest, area, lanczos3, ... [cache, classifier]
   config.data.resize_method = 'bilinear'
-  config.data.antialias = True   # antialias when resizing [cache]
-  config.data.standardize = False   # per-channel standardisation with train-split statistics (after scaling to [-1, 1])
-  # tfds datasets keep their own splits unless True; other sources are always split [cache, data_identity]
+  config.data.antialias = True   # antialias when resizing [cache, classifier]
+  # per-channel standardisation with train-split statistics (after scaling to [-1, 1]) [classifier]
+  config.data.standardize = False
+  # tfds datasets keep their own splits unless True; other sources are always split [cache, classifier,
+  # data_identity]
   config.data.resplit = False
-  config.data.val_fraction = 0.1   # fraction of the examples in the val split [cache, data_identity]
+  config.data.val_fraction = 0.1   # fraction of the examples in the val split [cache, classifier, data_identity]
   # keep this stratified, deterministic fraction of the train split (val/test untouched) [train_membership]
   config.data.train_fraction = 1.0
-  config.data.test_fraction = 0.1   # fraction of the examples in the test split [cache, data_identity]
-  config.data.split_seed = 0   # seed of the stratified split [cache, data_identity]
+  config.data.test_fraction = 0.1   # fraction of the examples in the test split [cache, classifier, data_identity]
+  config.data.split_seed = 0   # seed of the stratified split [cache, classifier, data_identity]
   # class imbalance: none | oversample | undersample | target (data.target_distribution)
   config.data.rebalance = 'none'
   config.data.target_distribution = ml_collections.config_dict.placeholder(dict)   # rebalance=target: {label: weight}
@@ -76,21 +80,26 @@ def get_config() -> ml_collections.ConfigDict:
 
   # Cleaning (the `prepare` stage; cached per dataset and config).
   config.data.clean = ml_collections.ConfigDict()
-  config.data.clean.enabled = True   # run the cleaning stage [cache, data_identity]
-  config.data.clean.channel_policy = 'convert'   # wrong channel count: convert | drop [cache, data_identity]
-  config.data.clean.min_size = 8   # drop images smaller than this on either side (pixels) [cache, data_identity]
-  config.data.clean.exact_duplicates = True   # drop byte-identical and pixel-identical copies [cache, data_identity]
+  config.data.clean.enabled = True   # run the cleaning stage [cache, classifier, data_identity]
+  # wrong channel count: convert | drop [cache, classifier, data_identity]
+  config.data.clean.channel_policy = 'convert'
+  # drop images smaller than this on either side (pixels) [cache, classifier, data_identity]
+  config.data.clean.min_size = 8
+  # drop byte-identical and pixel-identical copies [cache, classifier, data_identity]
+  config.data.clean.exact_duplicates = True
   # Hamming bits of 64-bit pHashes (shifted/scaled a little) that make a candidate pair; -1 = off [cache,
-  # data_identity]
+  # classifier, data_identity]
   config.data.clean.near_duplicate_threshold = 4
   # a candidate is a copy when, aligned, the RMS difference is below this (std units): gan_jax/data/copy_check.py
-  # [cache, data_identity]
+  # [cache, classifier, data_identity]
   config.data.clean.copy_max_distance = 0.06
-  # drop val images with a (near) copy in train, test ones with one in train or val [cache, data_identity]
+  # drop val images with a (near) copy in train, test ones with one in train or val [cache, classifier,
+  # data_identity]
   config.data.clean.cross_split_duplicates = True
-  config.data.clean.outlier_score = 'none'   # none | mad (robust z-score of a feature embedding) [cache, data_identity]
-  config.data.clean.outlier_threshold = 6.0   # mad: drop above this robust z-score [cache, data_identity]
-  # warn when cleaning moves a class's share by more (percentage points) [cache, data_identity]
+  # none | mad (robust z-score of a feature embedding) [cache, classifier, data_identity]
+  config.data.clean.outlier_score = 'none'
+  config.data.clean.outlier_threshold = 6.0   # mad: drop above this robust z-score [cache, classifier, data_identity]
+  # warn when cleaning moves a class's share by more (percentage points) [cache, classifier, data_identity]
   config.data.clean.max_class_share_change = 1.0
 
   # ---------------------------------------------------------------- model
@@ -180,8 +189,8 @@ def get_config() -> ml_collections.ConfigDict:
   config.eval = ml_collections.ConfigDict()
   config.eval.metrics = ('fid', 'modes')   # names in gan_jax.metrics' registry
   config.eval.extractor = 'classifier'   # classifier | inception
-  # Orbax dir of a classifier from --mode=train_classifier; '' = a cache shared by runs on the same data, trained on
-  # demand
+  # Orbax dir of a classifier from --mode=train_classifier; '' = a cache shared by runs on the same data identity
+  # (gan_jax/data/identity.py), trained on demand on its full clean train split
   config.eval.classifier_dir = ''
   config.eval.inception_weights = ''   # .npz converted from pytorch-fid's pt_inception weights (see README)
   config.eval.every_steps = 0   # periodic evaluation on the val split
@@ -193,11 +202,11 @@ def get_config() -> ml_collections.ConfigDict:
 
   # ---------------------------------------------------------------- classifier (--mode=train_classifier) and the downstream classifier
   config.classifier = ml_collections.ConfigDict()
-  config.classifier.steps = 400   # training steps (97.7% test accuracy on digits at 32x32)
-  config.classifier.batch_size = 64   # training batch
-  config.classifier.lr = 0.002   # Adam learning rate
-  config.classifier.width = 16   # channels of the first conv layer
-  config.classifier.feature_dim = 64   # features (penultimate layer) for FID-style metrics
+  config.classifier.steps = 400   # training steps (97.7% test accuracy on digits at 32x32) [classifier]
+  config.classifier.batch_size = 64   # training batch [classifier]
+  config.classifier.lr = 0.002   # Adam learning rate [classifier]
+  config.classifier.width = 16   # channels of the first conv layer [classifier]
+  config.classifier.feature_dim = 64   # features (penultimate layer) for FID-style metrics [classifier]
   config.classifier.class_weighting = 'none'   # downstream: none | inverse | effective_number (Cui et al. 2019)
   config.classifier.cb_beta = 0.999   # downstream effective_number: beta
   config.classifier.train_data = 'real'   # downstream: real | synthetic | real+synthetic

@@ -7,6 +7,7 @@ tests/core/test_schema.py keeps them equal), and so are the key lists other modu
   keys_with(FREE)            where or how long a run goes: changed on resume without a warning
   keys_with(SHAPE)           the train state's shapes: recorded in checkpoints (gan_jax.core.checkpointing)
   keys_with(DATA_CACHE)      what the prepare stage produces: the prepared-data cache key (gan_jax.data.cache)
+  keys_with(CLASSIFIER)      what the evaluation classifier is trained on and how: its cache key
 
 `check_values(config)` raises the one-line ConfigError for a value of the wrong type or out of range;
 `unknown_key(dotted)` the one for a key the schema does not have, with the closest key as a suggestion.
@@ -23,6 +24,7 @@ from typing import Any, Callable, Dict, FrozenSet, Iterable, NamedTuple, Optiona
 from gan_jax.core.errors import ConfigError
 
 DATA_IDENTITY, TRAIN_MEMBERSHIP, FREE, SHAPE, DATA_CACHE = 'data_identity', 'train_membership', 'free', 'shape', 'cache'
+CLASSIFIER = 'classifier'   # the evaluation classifier's identity (gan_jax.data.identity, gan_jax.metrics.classifier)
 
 
 class Kind(NamedTuple):
@@ -71,7 +73,7 @@ def _k(name, default, kind, help_text, *flags, placeholder=''):
   return Key(name, default, kind, help_text, frozenset(flags), placeholder)
 
 
-_ID, _TRAIN, _SHAPE, _CACHE = DATA_IDENTITY, TRAIN_MEMBERSHIP, SHAPE, DATA_CACHE
+_ID, _TRAIN, _SHAPE, _CACHE, _CLS = DATA_IDENTITY, TRAIN_MEMBERSHIP, SHAPE, DATA_CACHE, CLASSIFIER
 PROB = Float(0, 1, meaning=' (a probability; 0 = off)')
 
 # Sections, in the order configs/default.py lists them, each with its comment line.
@@ -103,29 +105,30 @@ KEYS: Tuple[Key, ...] = (
     _k('process_id', -1, Int(-1, meaning=' (-1 = detected)'), '-1: detected', FREE),
     # ---------------------------------------------------------------- data
     _k('data.name', 'digits', STR, 'a gan_jax source (digits, mnist5k, stacked_digits, ring2d, grid2d, '
-       'image_folder) or any tfds image dataset', _ID, _CACHE),
+       'image_folder) or any tfds image dataset', _ID, _CACHE, _CLS),
     _k('data.data_dir', '', STR, "tfds data dir; '' = $TFDS_DATA_DIR or ~/tensorflow_datasets", FREE),
     _k('data.download', False, BOOL, 'allow tfds to download a catalogue dataset that is not prepared'),
-    _k('data.path', '', STR, 'image_folder: the folder of images (class subfolders become labels)', _ID, _CACHE),
-    _k('data.image_key', 'image', STR, 'tfds feature holding the image', _ID, _CACHE),
-    _k('data.label_key', 'label', STR, "tfds feature holding the label ('' = unlabelled)", _ID, _CACHE),
-    _k('data.image_size', 32, Int(1), 'output resolution (square); ignored by 2D point datasets', _SHAPE, _CACHE),
-    _k('data.channels', 1, Int(1, 3), '1 or 3', _SHAPE, _CACHE),
+    _k('data.path', '', STR, 'image_folder: the folder of images (class subfolders become labels)', _ID, _CACHE, _CLS),
+    _k('data.image_key', 'image', STR, 'tfds feature holding the image', _ID, _CACHE, _CLS),
+    _k('data.label_key', 'label', STR, "tfds feature holding the label ('' = unlabelled)", _ID, _CACHE, _CLS),
+    _k('data.image_size', 32, Int(1), 'output resolution (square); ignored by 2D point datasets', _SHAPE, _CACHE, _CLS),
+    _k('data.channels', 1, Int(1, 3), '1 or 3', _SHAPE, _CACHE, _CLS),
     _k('data.num_samples', 100_000, Int(1), 'synthetic sources (ring2d, grid2d, stacked_digits): examples generated',
-       _ID, _CACHE),
+       _ID, _CACHE, _CLS),
     _k('data.resize_method', 'bilinear', STR, 'tf.image.resize method: bilinear, bicubic, nearest, area, '
-       'lanczos3, ...', _CACHE),
-    _k('data.antialias', True, BOOL, 'antialias when resizing', _CACHE),
+       'lanczos3, ...', _CACHE, _CLS),
+    _k('data.antialias', True, BOOL, 'antialias when resizing', _CACHE, _CLS),
     _k('data.standardize', False, BOOL, 'per-channel standardisation with train-split statistics (after scaling '
-       'to [-1, 1])'),
+       'to [-1, 1])', _CLS),
     _k('data.resplit', False, BOOL, 'tfds datasets keep their own splits unless True; other sources are always '
-       'split', _ID, _CACHE),
-    _k('data.val_fraction', 0.1, Float(0, 1, high_open=True), 'fraction of the examples in the val split', _ID, _CACHE),
+       'split', _ID, _CACHE, _CLS),
+    _k('data.val_fraction', 0.1, Float(0, 1, high_open=True), 'fraction of the examples in the val split',
+       _ID, _CACHE, _CLS),
     _k('data.train_fraction', 1.0, Float(0, 1, low_open=True), 'keep this stratified, deterministic fraction of the '
        'train split (val/test untouched)', _TRAIN),
     _k('data.test_fraction', 0.1, Float(0, 1, high_open=True), 'fraction of the examples in the test split', _ID,
-       _CACHE),
-    _k('data.split_seed', 0, Int(0), 'seed of the stratified split', _ID, _CACHE),
+       _CACHE, _CLS),
+    _k('data.split_seed', 0, Int(0), 'seed of the stratified split', _ID, _CACHE, _CLS),
     _k('data.rebalance', 'none', STR, 'class imbalance: none | oversample | undersample | target '
        '(data.target_distribution)'),
     _k('data.target_distribution', None, OPTIONAL_DICT, 'rebalance=target: {label: weight}', placeholder='dict'),
@@ -146,21 +149,22 @@ KEYS: Tuple[Key, ...] = (
     _k('data.augment_params.brightness', 0.2, Float(0, 1), 'color_jitter: max delta (in [0, 1] pixel units)'),
     _k('data.augment_params.contrast', 0.2, Float(0, 1), 'color_jitter: max relative change'),
     _k('data.augment_params.saturation', 0.2, Float(0, 1), 'color_jitter: max relative change'),
-    _k('data.clean.enabled', True, BOOL, 'run the cleaning stage', _ID, _CACHE),
-    _k('data.clean.channel_policy', 'convert', STR, 'wrong channel count: convert | drop', _ID, _CACHE),
-    _k('data.clean.min_size', 8, Int(1), 'drop images smaller than this on either side (pixels)', _ID, _CACHE),
-    _k('data.clean.exact_duplicates', True, BOOL, 'drop byte-identical and pixel-identical copies', _ID, _CACHE),
+    _k('data.clean.enabled', True, BOOL, 'run the cleaning stage', _ID, _CACHE, _CLS),
+    _k('data.clean.channel_policy', 'convert', STR, 'wrong channel count: convert | drop', _ID, _CACHE, _CLS),
+    _k('data.clean.min_size', 8, Int(1), 'drop images smaller than this on either side (pixels)', _ID, _CACHE, _CLS),
+    _k('data.clean.exact_duplicates', True, BOOL, 'drop byte-identical and pixel-identical copies', _ID, _CACHE, _CLS),
     _k('data.clean.near_duplicate_threshold', 4, Int(-1, 64, meaning=' (-1 = off)'), 'Hamming bits of 64-bit '
-       'pHashes (shifted/scaled a little) that make a candidate pair; -1 = off', _ID, _CACHE),
+       'pHashes (shifted/scaled a little) that make a candidate pair; -1 = off', _ID, _CACHE, _CLS),
     _k('data.clean.copy_max_distance', 0.06, Float(0), 'a candidate is a copy when, aligned, the RMS difference is '
-       'below this (std units): gan_jax/data/copy_check.py', _ID, _CACHE),
+       'below this (std units): gan_jax/data/copy_check.py', _ID, _CACHE, _CLS),
     _k('data.clean.cross_split_duplicates', True, BOOL, 'drop val images with a (near) copy in train, test ones '
-       'with one in train or val', _ID, _CACHE),
-    _k('data.clean.outlier_score', 'none', STR, 'none | mad (robust z-score of a feature embedding)', _ID, _CACHE),
+       'with one in train or val', _ID, _CACHE, _CLS),
+    _k('data.clean.outlier_score', 'none', STR, 'none | mad (robust z-score of a feature embedding)',
+       _ID, _CACHE, _CLS),
     _k('data.clean.outlier_threshold', 6.0, Float(0, low_open=True), 'mad: drop above this robust z-score', _ID,
-       _CACHE),
+       _CACHE, _CLS),
     _k('data.clean.max_class_share_change', 1.0, Float(0), 'warn when cleaning moves a class\'s share by more '
-       '(percentage points)', _ID, _CACHE),
+       '(percentage points)', _ID, _CACHE, _CLS),
     _k('data.cache', True, BOOL, 'tf.data cache of the prepared splits'),
     _k('data.deterministic', True, BOOL, 'tf.data deterministic order'),
     _k('data.prefetch', 2, Int(-1, meaning=' (-1 = AUTOTUNE)'), 'batches prefetched; 0 = none, -1 = AUTOTUNE'),
@@ -207,7 +211,8 @@ KEYS: Tuple[Key, ...] = (
     # ---------------------------------------------------------------- gan_aug
     _k('gan_aug.policy', '', STR, 'comma-separated, in order: DiffAugment color | translation | cutout, and/or '
        "ada; '' = off"),
-    _k('gan_aug.ada_target', 0.6, Float(0, 1, low_open=True, high_open=True), 'ADA: p moves so that r_t = E[sign(D(real))] approaches this'),
+    _k('gan_aug.ada_target', 0.6, Float(0, 1, low_open=True, high_open=True),
+       'ADA: p moves so that r_t = E[sign(D(real))] approaches this'),
     _k('gan_aug.ada_interval', 4, Int(1), 'ADA: G steps between adjustments of p'),
     _k('gan_aug.ada_kimg', 500.0, Float(0, low_open=True), 'ADA: thousands of images over which p can move by 1'),
     _k('gan_aug.ada_p', 0.0, PROB, 'ADA: p at the start of training (then it lives in the train state)'),
@@ -234,7 +239,8 @@ KEYS: Tuple[Key, ...] = (
     _k('eval.metrics', ('fid', 'modes'), NAMES, "names in gan_jax.metrics' registry"),
     _k('eval.extractor', 'classifier', STR, 'classifier | inception'),
     _k('eval.classifier_dir', '', STR, "Orbax dir of a classifier from --mode=train_classifier; '' = a cache shared "
-       'by runs on the same data, trained on demand'),
+       'by runs on the same data identity (gan_jax/data/identity.py), trained on demand on its full clean train '
+       'split'),
     _k('eval.inception_weights', '', STR, ".npz converted from pytorch-fid's pt_inception weights (see README)"),
     _k('eval.every_steps', 0, Int(0, meaning=' (0 = only at the end)'), 'periodic evaluation on the val split'),
     _k('eval.num_samples', 2000, Int(1), 'generated samples per evaluation'),
@@ -242,11 +248,11 @@ KEYS: Tuple[Key, ...] = (
     _k('eval.batch_size', 250, Int(1), 'samples per generator/extractor call'),
     _k('eval.seed', 1234, Int(0), 'seed of the evaluation samples'),
     # ---------------------------------------------------------------- classifier
-    _k('classifier.steps', 400, Int(1), 'training steps (97.7% test accuracy on digits at 32x32)'),
-    _k('classifier.batch_size', 64, Int(1), 'training batch'),
-    _k('classifier.lr', 2e-3, Float(0, low_open=True), 'Adam learning rate'),
-    _k('classifier.width', 16, Int(1), 'channels of the first conv layer'),
-    _k('classifier.feature_dim', 64, Int(1), 'features (penultimate layer) for FID-style metrics'),
+    _k('classifier.steps', 400, Int(1), 'training steps (97.7% test accuracy on digits at 32x32)', _CLS),
+    _k('classifier.batch_size', 64, Int(1), 'training batch', _CLS),
+    _k('classifier.lr', 2e-3, Float(0, low_open=True), 'Adam learning rate', _CLS),
+    _k('classifier.width', 16, Int(1), 'channels of the first conv layer', _CLS),
+    _k('classifier.feature_dim', 64, Int(1), 'features (penultimate layer) for FID-style metrics', _CLS),
     _k('classifier.class_weighting', 'none', STR, 'downstream: none | inverse | effective_number (Cui et al. 2019)'),
     _k('classifier.cb_beta', 0.999, Float(0, 1, high_open=True), 'downstream effective_number: beta'),
     _k('classifier.train_data', 'real', STR, 'downstream: real | synthetic | real+synthetic'),

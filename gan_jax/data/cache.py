@@ -26,22 +26,23 @@ from gan_jax.data.sources.tfds_catalog import tfds_data_dir
 # data.* fields that change what the prepare stage produces (declared in the schema); everything else acts at
 # training time.
 KEY_FIELDS = tuple(name.split('.', 1)[1] for name in schema.keys_with(schema.DATA_CACHE, 'data'))
-_FORMAT_VERSION = 2   # 2: image files decoded reduced, file-byte exact duplicates, EXIF orientation
+FORMAT_VERSION = 2   # 2: image files decoded reduced, file-byte exact duplicates, EXIF orientation
 _FIELDS = ('data', 'labels', 'sources')
 
 Arrays = Dict[str, Dict[str, np.ndarray]]   # split -> {'data', 'labels', 'sources'}
 
 
-def _value(section, dotted: str):
+def field_value(section, dotted: str):
+  """section['a.b'] for a dotted key of a ConfigDict section, as plain data."""
   for part in dotted.split('.'):
     section = section[part]
-  return section
+  return section.to_dict() if hasattr(section, 'to_dict') else section
 
 
 def cache_key(data_config, fingerprint: str) -> str:
   """16 hex digits over the KEY_FIELDS values, the source fingerprint and the cache format version."""
-  fields = {k: _value(data_config, k) for k in KEY_FIELDS}
-  blob = json.dumps({'fields': fields, 'fingerprint': fingerprint, 'version': _FORMAT_VERSION},
+  fields = {k: field_value(data_config, k) for k in KEY_FIELDS}
+  blob = json.dumps({'fields': fields, 'fingerprint': fingerprint, 'version': FORMAT_VERSION},
                     sort_keys=True, default=str)
   return hashlib.sha256(blob.encode()).hexdigest()[:16]
 

@@ -57,6 +57,7 @@ class PreparedDataset:
 
   def __init__(self, config, arrays, report: dict, process_index: int = 0, process_count: int = 1):
     self._config = config
+    self.data_config = config.data   # what it was prepared from (gan_jax.data.identity reads it)
     self._arrays = arrays
     self.report = report
     self.name = config.data.name

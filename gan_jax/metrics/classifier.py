@@ -4,13 +4,20 @@ Its penultimate layer (classifier.feature_dim units) gives FID-like features, it
 argmax the labels for mode counts. For stacked datasets (`stacked_*`: C channels, base**C classes with
 label = d0 * base**(C-1) + ... + d_{C-1}) one single-digit classifier is trained on the channels and
 applied per channel (see `stacked_outputs`).
+
+It is an instrument shared by runs: it trains only on the full, clean, real train split of the data identity
+it is keyed by (`classifier_identity`; gan_jax.data.identity), never on a run's long-tailed, synthetic-mixed
+or subset train split, and with a fixed seed. The cache (`default_classifier_dir`) is keyed by that identity,
+its settings, seed and format; its metadata, recorded in every evaluation's provenance, says so.
 """
 
+import hashlib
 import json
 import logging
 import os
+import re
 import time
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import flax.linen as nn
 import jax
@@ -19,9 +26,10 @@ import numpy as np
 import optax
 import orbax.checkpoint as ocp
 
+from gan_jax.core import schema
 from gan_jax.core.errors import DataError
 
-CLASSIFIER_FORMAT = 1
+CLASSIFIER_FORMAT = 2   # 2: keyed by classifier_identity, trained on the reference data with CLASSIFIER_SEED
 
 
 class ConvClassifier(nn.Module):
@@ -133,23 +141,40 @@ def fit_classifier(clf_config, images, labels, num_classes, seed: int = 0, class
   return model, params
 
 
-# ------------------------------------------------------------------ storage
+# ------------------------------------------------------------------ identity and storage
+# classifier.* keys that shape the evaluation classifier (class_weighting, cb_beta and train_data are the
+# downstream classifier's).
+# The classifier's own keys in its identity (the schema's classifier-identity keys outside the data section).
+SETTINGS = tuple(name.split('.', 1)[1] for name in schema.keys_with(schema.CLASSIFIER, 'classifier'))
+CLASSIFIER_SEED = 0   # not config.seed: runs with different seeds are measured by the same instrument
+
+
 def cache_root(config) -> str:
   """Where runs share classifiers and reference features: data.data_dir, else $GAN_JAX_CACHE_DIR, else ~/.cache/gan_jax."""
   return config.data.data_dir or os.environ.get('GAN_JAX_CACHE_DIR') or os.path.expanduser('~/.cache/gan_jax')
 
 
-def default_classifier_dir(config) -> str:
-  """Shared per-dataset cache: <cache_root>/classifiers/<dataset>-<size>-<channels>-<classifier settings>."""
-  root = cache_root(config)
-  clf = config.classifier
-  key = (f'{config.data.name}-{config.data.image_size}-{config.data.channels}'
-         f'-w{clf.width}-f{clf.feature_dim}-s{clf.steps}')
-  return os.path.join(root, 'classifiers', key)
+def classifier_identity(config) -> Dict[str, Any]:
+  """{'key': 16 hex digits, 'data_identity', 'settings', 'seed', 'format'}: everything the classifier is
+  computed from. data_identity (gan_jax.data.identity) is that of the full, clean, real train split it
+  trains on, so a run's long tail, synthetic examples, subset or sampling never change the key."""
+  from gan_jax.data.identity import data_identity  # pylint: disable=g-import-not-at-top  (the data stage)
+  described = {'data_identity': data_identity(config.data), 'seed': CLASSIFIER_SEED, 'format': CLASSIFIER_FORMAT,
+               'settings': {k: config.classifier[k] for k in SETTINGS}}
+  blob = json.dumps(described, sort_keys=True, default=str)
+  return {'key': hashlib.sha256(blob.encode()).hexdigest()[:16], **described}
 
 
-def classifier_dir(config) -> str:
-  return config.eval.classifier_dir or default_classifier_dir(config)
+def default_classifier_dir(config, key: Optional[str] = None) -> str:
+  """Shared cache: <cache_root>/classifiers/<dataset>-<size>-<channels>-<classifier_identity key>."""
+  key = key or classifier_identity(config)['key']
+  safe_name = re.sub(r'[^A-Za-z0-9_.-]+', '_', str(config.data.name))
+  return os.path.join(cache_root(config), 'classifiers',
+                      f'{safe_name}-{config.data.image_size}-{config.data.channels}-{key}')
+
+
+def classifier_dir(config, key: Optional[str] = None) -> str:
+  return config.eval.classifier_dir or default_classifier_dir(config, key)
 
 
 def save_classifier(path: str, params, meta: Dict[str, Any]) -> None:
@@ -178,29 +203,36 @@ def load_classifier(path: str) -> Tuple[ConvClassifier, Any, Dict[str, Any]]:
 
 
 def train_classifier(config, workdir, ds=None) -> Dict[str, Any]:
-  """Trains on ds 'train', measures 'test' accuracy, saves to `classifier_dir(config)`.
+  """Trains on the full, clean, real 'train' split of config's data identity, measures 'test' accuracy, saves
+  to `classifier_dir(config)` with its identity in the metadata.
 
-  Returns dict(test_accuracy=float, path=str). `ds` defaults to gan_jax.data.prepare_dataset(config, workdir).
+  Returns dict(test_accuracy=float, path=str, key=str). `ds` (the run's dataset) is used when its train split
+  is already the reference one; otherwise the reference data are prepared (gan_jax.data.identity): a run
+  with data.imbalance_factor, data.synthetic_path, data.train_fraction, ... trains the same classifier as
+  one without. The workdir is not used (no data report of the reference data is written there).
   """
-  if ds is None:
-    from gan_jax.data import prepare_dataset  # The data stage is only needed when no ds is given.
-    ds = prepare_dataset(config, workdir)
+  del workdir
   from gan_jax.data.files import writable_dir_error  # pylint: disable=g-import-not-at-top
-  path = classifier_dir(config)
+  from gan_jax.data.identity import reference_dataset  # pylint: disable=g-import-not-at-top
+  identity = classifier_identity(config)
+  path = classifier_dir(config, identity['key'])
   reason = writable_dir_error(os.path.dirname(os.path.abspath(path))) if jax.process_index() == 0 else None
   if reason is not None:   # say so before training, not after
     raise DataError(f'cannot save the evaluation classifier to {path} ({reason}); set --config.data.data_dir '
                     '(or $GAN_JAX_CACHE_DIR) to a writable folder')
-  images, labels, num_classes = classifier_examples(ds, 'train')
+  reference = reference_dataset(config, ds)
+  images, labels, num_classes = classifier_examples(reference, 'train')
   start = time.time()
-  model, params = fit_classifier(config.classifier, images, labels, num_classes, seed=config.seed)
-  test_images, test_labels, _ = classifier_examples(ds, 'test')
+  model, params = fit_classifier(config.classifier, images, labels, num_classes, seed=CLASSIFIER_SEED)
+  test_images, test_labels, _ = classifier_examples(reference, 'test')
   test_accuracy = accuracy(model, params, test_images, test_labels)
-  meta = {'format': CLASSIFIER_FORMAT, 'dataset': ds.name, 'example_shape': list(ds.example_shape),
-          'stacked_base': stacked_base(ds), 'num_classes': num_classes, 'width': config.classifier.width,
+  meta = {**identity, 'dataset': reference.name, 'example_shape': list(reference.example_shape),
+          'stacked_base': stacked_base(reference), 'num_classes': num_classes, 'width': config.classifier.width,
           'feature_dim': config.classifier.feature_dim, 'classifier_config': config.classifier.to_dict(),
+          'num_train': int(len(labels)),
+          'train_class_counts': np.bincount(labels, minlength=num_classes).tolist(),
           'test_accuracy': test_accuracy, 'num_test': int(len(test_labels)), 'train_seconds': time.time() - start}
   if jax.process_index() == 0:
     save_classifier(path, params, meta)
-  logging.info('classifier for %s: test accuracy %.4f, saved to %s', ds.name, test_accuracy, path)
-  return {'test_accuracy': test_accuracy, 'path': path}
+  logging.info('classifier for %s: test accuracy %.4f, saved to %s', reference.name, test_accuracy, path)
+  return {'test_accuracy': test_accuracy, 'path': path, 'key': identity['key']}

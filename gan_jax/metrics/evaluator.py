@@ -7,8 +7,9 @@ Conditional models (model.conditional != 'none') are asked for class-balanced sa
 (labels = np.arange(num) % num_classes); the metrics get those labels as fake['label'].
 
 Writes workdir/eval/<split>_step<k>.json and appends to workdir/eval/results.jsonl (process 0 only).
-Reference features of a split are cached under <cache root>/reference/, keyed by dataset, split,
-extractor, its weights hash and a hash of config.data.
+The real side is the reference data (gan_jax.data.identity): the full, clean, real splits of the run's data
+identity, whatever the run's long tail, synthetic examples or subset. Its features are cached under
+<cache root>/reference/, keyed by split, extractor, its weights hash and the data identity.
 """
 
 import hashlib
@@ -24,6 +25,7 @@ import numpy as np
 import gan_jax
 from gan_jax.core import runtime
 from gan_jax.core.errors import ConfigError
+from gan_jax.data.identity import data_identity, reference_dataset
 from gan_jax.metrics.classifier import cache_root
 from gan_jax.metrics.extractors import build_extractor
 from gan_jax.metrics.registry import METRICS
@@ -44,6 +46,7 @@ METRIC_SETTINGS = {
 }
 # Provenance fields that legitimately differ between comparable results.
 _VOLATILE = ('time', 'host', 'runtime')
+_REFERENCE_FORMAT = 2   # 2: features of the reference data, keyed by the data identity
 
 
 def _json_hash(value: Any) -> str:
@@ -60,6 +63,8 @@ class Evaluator:
     self.num_classes = resolve_num_classes(config.model, ds.num_classes)   # 0: unconditional
     self.extractor = build_extractor(config, ds, workdir)
     self._check_compatible()
+    self.data_identity = data_identity(config.data)
+    self._reference_ds = None   # prepared on first use, only when ds's train split is not the reference one
     self._reference_cache: Dict[str, Dict[str, np.ndarray]] = {}
 
   def _check_compatible(self) -> None:
@@ -78,11 +83,12 @@ class Evaluator:
   # ---------------------------------------------------------------- reference features
   def _reference_path(self, split: str) -> str:
     key = '-'.join([self.ds.name, split, self.extractor.name, self.extractor.weights_hash[:16],
-                    _json_hash(self.config.data.to_dict())[:12]])
+                    self.data_identity['sha256'][:16], f'v{_REFERENCE_FORMAT}'])
     return os.path.join(cache_root(self.config), 'reference', key + '.npz')
 
   def reference(self, split: str) -> Dict[str, np.ndarray]:
-    """Extractor outputs for the real `split` plus its dataset 'label'; cached in memory and on disk."""
+    """Extractor outputs for the reference data's real `split` plus its dataset 'label'; cached in memory and
+    on disk. 'train' is the full clean train split, not the run's (long-tailed, mixed, subset) one."""
     if split in self._reference_cache:
       return self._reference_cache[split]
     path = self._reference_path(split)
@@ -90,7 +96,9 @@ class Evaluator:
       with np.load(path) as data:
         reference = {name: data[name] for name in data.files}
     else:
-      arrays = self.ds.split_arrays(split)
+      if self._reference_ds is None:
+        self._reference_ds = reference_dataset(self.config, self.ds)
+      arrays = self._reference_ds.split_arrays(split)
       reference = dict(self.extractor(arrays['image']), label=np.asarray(arrays['label']))
       if jax.process_index() == 0:
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -109,6 +117,8 @@ class Evaluator:
         'resize': ext.resize, 'seed': int(self.config.eval.seed), 'metrics': sorted(self.metrics),
         'metric_settings': {name: METRIC_SETTINGS[name] for name in sorted(self.metrics)},
         'data_config_sha256': _json_hash(self.config.data.to_dict()),
+        'data_identity_sha256': self.data_identity['sha256'],   # the real side: the reference data
+        **({'classifier': ext.identity} if hasattr(ext, 'identity') else {}),
         'gan_jax_version': gan_jax.__version__, 'jax_version': jax.__version__,
         'time': time.strftime('%Y-%m-%dT%H:%M:%S%z'), 'host': os.uname().nodename,
         'runtime': runtime.describe_backend(),   # backend, device kind/count, process count

@@ -63,17 +63,25 @@ class ClassifierExtractor:
   name, resize, has_logits, has_labels = 'classifier', 'none (the dataset resolution)', True, True
 
   def __init__(self, config, ds, workdir=None):
-    path = clf.classifier_dir(config)
+    expected = clf.classifier_identity(config)
+    path = clf.classifier_dir(config, expected['key'])
     if not os.path.isdir(path):
       if config.eval.classifier_dir:
         raise ConfigError(f'eval.classifier_dir={path!r} does not exist; train it with --mode=train_classifier')
       logging.info('no classifier for %s at %s: training one now', ds.name, path)
       clf.train_classifier(config, workdir, ds=ds)
     model, params, meta = clf.load_classifier(path)
-    if meta['dataset'] != ds.name or tuple(meta['example_shape']) != tuple(ds.example_shape):
-      raise ConfigError(f'eval.classifier_dir={path!r} was trained on {meta["dataset"]} '
-                        f'{tuple(meta["example_shape"])}, not {ds.name} {tuple(ds.example_shape)}')
+    # A classifier given by path may have other settings, never other data: it must measure this identity.
+    trained_on = meta.get('data_identity', {}).get('sha256')
+    if trained_on != expected['data_identity']['sha256'] or tuple(meta['example_shape']) != tuple(ds.example_shape):
+      shown = trained_on[:16] if trained_on else 'unrecorded (an older gan_jax)'
+      raise ConfigError(f'classifier {path!r} was trained on {meta["dataset"]} {tuple(meta["example_shape"])} data '
+                        f'identity {shown}, not {ds.name} {tuple(ds.example_shape)} identity '
+                        f'{expected["data_identity"]["sha256"][:16]}; retrain it with --mode=train_classifier')
     self.weights_hash, self.test_accuracy, self.path = inception.variables_hash(params), meta['test_accuracy'], path
+    # What provenance records about the instrument (its path is where it lives, not what it is).
+    self.identity = {k: meta[k] for k in ('key', 'data_identity', 'settings', 'seed', 'format', 'num_train',
+                                          'train_class_counts', 'test_accuracy', 'num_test')}
     base = meta['stacked_base']
     channels = ds.example_shape[-1]
     self.dim = meta['feature_dim'] * (channels if base else 1)
