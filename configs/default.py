@@ -185,11 +185,22 @@ def get_config() -> ml_collections.ConfigDict:
   interp.truncations = (0.5, 1.0, 1.5, 2.0, 0.0)   # truncation sweep columns: normal truncated to [-t, t]; 0 = none
 
   # ---------------------------------------------------------------- VAE family (model.name = vae | vae_mlp)
-  # The conv VAE's encoder is DCGAN's D (width model.d_width), its decoder DCGAN's G (model.g_width); the MLP
-  # VAE uses model.d_hidden / g_hidden. Adam runs at optim.g_lr with optim.b1/b2; ema.decay applies.
-  model.vae_likelihood = 'bernoulli'  # p(x|z) on pixels scaled to [0, 1]: bernoulli | gaussian
-  model.vae_scale = 0.0               # gaussian: fixed std on [0, 1] pixels; 0 = learned (one per channel)
-  loss.beta = 1.0                     # weight of the KL term (beta-VAE); > 0
-  loss.kl_warmup_steps = 0            # KL weight ramps linearly 0 -> beta over these steps; 0 = off
-  ev.iwae_samples = 100               # k of the importance-weighted bound reported with the ELBO (1 = ELBO)
+  # The VAE's own keys (gan_jax/families/vae). It shares model.latent_dim, model.dtype, model.init_std,
+  # model.conditional / num_classes, optim.b1 / b2 / schedule / warmup_steps / grad_clip, ema.decay, train.*
+  # and eval.* with the GANs, and refuses the GAN-only keys (optim.g_lr, model.g_width, ...) set away from
+  # their defaults. Images are 8-bit; the bounds are on the likelihood's discrete data (see likelihood).
+  config.vae = vae = ml_collections.ConfigDict()
+  vae.lr = 1e-3                 # Adam learning rate of the whole VAE (encoder, decoder, learned scale)
+  vae.encoder_width = 64        # model.name=vae: channels of the conv encoder's first layer (DCGAN D's layout)
+  vae.decoder_width = 64        # model.name=vae: channels of the conv decoder's last hidden layer (DCGAN G's layout)
+  vae.encoder_hidden = 500      # model.name=vae_mlp: hidden units of the encoder (flax's examples/vae: 500)
+  vae.decoder_hidden = 500      # model.name=vae_mlp: hidden units of the decoder
+  # p(x|z): bernoulli = binarised pixels (a fresh Bernoulli(pixel) draw per step; one fixed draw per evaluated
+  # image, from eval.seed), bounds named *_binarized, bits per binary pixel | gaussian = 8-bit pixels with
+  # uniform dequantisation, bounds in bits per 8-bit value (>= 0).
+  vae.likelihood = 'bernoulli'
+  vae.scale = 0.0               # gaussian: fixed std on [0, 1] pixels; 0 = learned (one per channel)
+  vae.beta = 1.0                # weight of the KL term (beta-VAE); > 0
+  vae.kl_warmup_steps = 0       # KL weight ramps linearly 0 -> beta over these steps; 0 = off
+  vae.iwae_samples = 100        # k of the importance-weighted bound reported with the ELBO (1 = ELBO)
   return config

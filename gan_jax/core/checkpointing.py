@@ -40,7 +40,8 @@ SHAPE_FIELDS = (
     'data.image_size', 'data.channels', 'model.name', 'model.latent_dim', 'model.g_width',
     'model.d_width', 'model.pack', 'model.g_depth', 'model.g_hidden', 'model.g_batch_norm',
     'model.d_depth', 'model.d_hidden', 'model.d_batch_norm', 'model.d_maxout_pieces', 'model.conditional',
-    'model.num_classes', 'model.d_spectral_norm',
+    'model.num_classes', 'model.d_spectral_norm', 'vae.encoder_width', 'vae.decoder_width', 'vae.encoder_hidden',
+    'vae.decoder_hidden', 'vae.likelihood', 'vae.scale',   # VAE: gaussian with scale 0 learns a log_scale
 )
 
 
