@@ -102,13 +102,13 @@ def cvae_config(config, steps: int, width: int):
   vae = vae_digits.get_config()
   config = config.copy_and_resolve_references()
   config.model = vae.model.copy_and_resolve_references()
-  config.model.update(conditional='projection', g_width=width, d_width=width)
+  config.model.conditional = 'projection'
+  config.vae = vae.vae.copy_and_resolve_references()
+  config.vae.update(encoder_width=width, decoder_width=width)
   config.loss = vae.loss.copy_and_resolve_references()
   config.optim = vae.optim.copy_and_resolve_references()
   config.ema.decay = vae.ema.decay
-  config = _schedule(config, steps)
-  config.eval.iwae_samples = vae.eval.iwae_samples
-  return config
+  return _schedule(config, steps)
 
 
 GENERATORS = {'cgan': cgan_config, 'cgan_da': cgan_da_config, 'cvae': cvae_config}

@@ -19,7 +19,7 @@ def get_config() -> ml_collections.ConfigDict:
   config.num_processes = 0   # 0: detected [free]
   config.process_id = -1   # -1: detected [free]
 
-  # ---------------------------------------------------------------- data
+  # ---------------------------------------- data
   config.data = ml_collections.ConfigDict()
   # a gan_jax source (digits, mnist5k, stacked_digits, ring2d, grid2d, image_folder) or any tfds image dataset
   # [cache, classifier, data_identity]
@@ -102,7 +102,7 @@ def get_config() -> ml_collections.ConfigDict:
   # warn when cleaning moves a class's share by more (percentage points) [cache, classifier, data_identity]
   config.data.clean.max_class_share_change = 1.0
 
-  # ---------------------------------------------------------------- model
+  # ---------------------------------------- model
   config.model = ml_collections.ConfigDict()
   config.model.name = 'dcgan'   # dcgan | mlp | resnet (SNGAN) (GANs) | vae | vae_mlp (VAEs) [shape]
   config.model.latent_dim = 100   # size of the latent z [shape]
@@ -129,10 +129,8 @@ def get_config() -> ml_collections.ConfigDict:
   config.model.fake_labels = 'data'   # labels of fakes in training: data (train split's class frequencies) | uniform
   # None: family default (resnet on, dcgan off) [shape]
   config.model.d_spectral_norm = ml_collections.config_dict.placeholder(bool)
-  config.model.vae_likelihood = 'bernoulli'   # VAE: p(x|z) on pixels scaled to [0, 1]: bernoulli | gaussian [shape]
-  config.model.vae_scale = 0.0   # VAE gaussian: fixed std on [0, 1] pixels; 0 = learned (one per channel) [shape]
 
-  # ---------------------------------------------------------------- loss
+  # ---------------------------------------- loss
   config.loss = ml_collections.ConfigDict()
   config.loss.name = 'non_saturating'   # non_saturating | minimax | hinge | least_squares | wasserstein
   config.loss.gp_weight = 0.0   # gradient penalty (WGAN-GP); 10 is usual with wasserstein
@@ -146,10 +144,9 @@ def get_config() -> ml_collections.ConfigDict:
   config.loss.d2d_margin = 0.98   # reacgan: positive margin m_p; negatives count above cosine 1 - m_p
   config.loss.lecam_weight = 0.0   # LeCam regulariser (Tseng et al. 2021) on D; 0 = off
   config.loss.lecam_decay = 0.99   # EMA decay of LeCam's anchors
-  config.loss.beta = 1.0   # VAE: weight of the KL term (beta-VAE)
-  config.loss.kl_warmup_steps = 0   # VAE: KL weight ramps linearly 0 -> beta over these steps; 0 = off
 
-  # ---------------------------------------------------------------- augmentation of what D sees (on device, reals AND fakes; not data.augment)
+  # ---------------------------------------- augmentation of what D sees (on device, reals AND fakes; not
+  # data.augment)
   config.gan_aug = ml_collections.ConfigDict()
   # comma-separated, in order: DiffAugment color | translation | cutout, and/or ada; '' = off
   config.gan_aug.policy = ''
@@ -158,7 +155,7 @@ def get_config() -> ml_collections.ConfigDict:
   config.gan_aug.ada_kimg = 500.0   # ADA: thousands of images over which p can move by 1
   config.gan_aug.ada_p = 0.0   # ADA: p at the start of training (then it lives in the train state)
 
-  # ---------------------------------------------------------------- optimisers
+  # ---------------------------------------- optimisers
   config.optim = ml_collections.ConfigDict()
   config.optim.g_lr = 0.0002   # G's learning rate
   config.optim.d_lr = 0.0002   # D's learning rate
@@ -168,11 +165,11 @@ def get_config() -> ml_collections.ConfigDict:
   config.optim.warmup_steps = 0   # linear warm-up steps (< train.steps)
   config.optim.grad_clip = 0.0   # global-norm clipping; 0 = off
 
-  # ---------------------------------------------------------------- 
+  # ----------------------------------------
   config.ema = ml_collections.ConfigDict()
   config.ema.decay = 0.999   # EMA of G's params used for sampling and evaluation; 0 = off
 
-  # ---------------------------------------------------------------- training
+  # ---------------------------------------- training
   config.train = ml_collections.ConfigDict()
   config.train.steps = 2000   # G steps [free]
   config.train.batch_size = 64   # global batch, over all devices and processes
@@ -180,12 +177,12 @@ def get_config() -> ml_collections.ConfigDict:
   config.train.sample_every = 500   # steps between sample grids; 0 = only generated.png at the end
   config.train.num_sample_images = 64   # images in each sample grid
 
-  # ---------------------------------------------------------------- 
+  # ----------------------------------------
   config.checkpoint = ml_collections.ConfigDict()
   config.checkpoint.every_steps = 500   # steps between checkpoints
   config.checkpoint.keep = 3   # checkpoints kept
 
-  # ---------------------------------------------------------------- evaluation
+  # ---------------------------------------- evaluation
   config.eval = ml_collections.ConfigDict()
   config.eval.metrics = ('fid', 'modes')   # names in gan_jax.metrics' registry
   config.eval.extractor = 'classifier'   # classifier | inception
@@ -198,9 +195,8 @@ def get_config() -> ml_collections.ConfigDict:
   config.eval.best_metric = 'fid'   # keep the checkpoint with the lowest value of this result; '' = none
   config.eval.batch_size = 250   # samples per generator/extractor call
   config.eval.seed = 1234   # seed of the evaluation samples
-  config.eval.iwae_samples = 100   # VAE: k of the importance-weighted bound (1 = ELBO)
 
-  # ---------------------------------------------------------------- classifier (--mode=train_classifier) and the downstream classifier
+  # ---------------------------------------- classifier (--mode=train_classifier) and the downstream classifier
   config.classifier = ml_collections.ConfigDict()
   config.classifier.steps = 400   # training steps (97.7% test accuracy on digits at 32x32) [classifier]
   config.classifier.batch_size = 64   # training batch [classifier]
@@ -211,17 +207,36 @@ def get_config() -> ml_collections.ConfigDict:
   config.classifier.cb_beta = 0.999   # downstream effective_number: beta
   config.classifier.train_data = 'real'   # downstream: real | synthetic | real+synthetic
 
-  # ---------------------------------------------------------------- synthesize (--mode=synthesize)
+  # ---------------------------------------- synthesize (--mode=synthesize)
   config.synthesize = ml_collections.ConfigDict()
   config.synthesize.out_dir = ''   # the synthetic image folder; '' = <workdir>/synthetic
   config.synthesize.truncation = 0.0   # > 0: latents from a normal truncated to [-t, t]; 0 = off
   config.synthesize.temperature = 1.0   # latents scaled by this
   config.synthesize.replace = False   # replace a previous synthesize output in out_dir (with its manifest.json)
 
-  # ---------------------------------------------------------------- interpolate (--mode=interpolate)
+  # ---------------------------------------- interpolate (--mode=interpolate)
   config.interpolate = ml_collections.ConfigDict()
   config.interpolate.steps = 8   # images per slerp row, both end latents included
   config.interpolate.rows = 8   # slerp rows of an unconditional model (conditional: one per class)
   # truncation sweep columns: normal truncated to [-t, t]; 0 = none
   config.interpolate.truncations = (0.5, 1.0, 1.5, 2.0, 0.0)
+
+  # ---------------------------------------- VAE family (model.name = vae | vae_mlp): its own keys; it shares
+  # model.latent_dim, dtype, init_std, conditioning, optim.b1/b2/schedule/warmup_steps/grad_clip, ema, train and
+  # eval
+  config.vae = ml_collections.ConfigDict()
+  config.vae.lr = 0.001   # Adam learning rate of the whole VAE (encoder, decoder, learned scale)
+  # model.name=vae: channels of the conv encoder's first layer (DCGAN D's layout) [shape]
+  config.vae.encoder_width = 64
+  # model.name=vae: channels of the conv decoder's last hidden layer (DCGAN G's layout) [shape]
+  config.vae.decoder_width = 64
+  config.vae.encoder_hidden = 500   # model.name=vae_mlp: hidden units of the encoder (flax's examples/vae) [shape]
+  config.vae.decoder_hidden = 500   # model.name=vae_mlp: hidden units of the decoder [shape]
+  # p(x|z): bernoulli = binarised pixels (bounds *_binarized, bits per binary pixel) | gaussian = 8-bit pixels,
+  # uniformly dequantised (bits per 8-bit value, >= 0) [shape]
+  config.vae.likelihood = 'bernoulli'
+  config.vae.scale = 0.0   # gaussian: fixed std on [0, 1] pixels; 0 = learned (one per channel) [shape]
+  config.vae.beta = 1.0   # weight of the KL term (beta-VAE)
+  config.vae.kl_warmup_steps = 0   # KL weight ramps linearly 0 -> beta over these steps; 0 = off
+  config.vae.iwae_samples = 100   # k of the importance-weighted bound reported with the ELBO (1 = ELBO)
   return config

@@ -49,7 +49,10 @@ def test_every_generator_is_a_valid_conditional_config_of_its_family():
     config = make(bench.base_config('/nonexistent', 10.0, 0, 16), 30, 16)
     validate_config(config, devices=False)
     assert config.model.conditional == 'projection' and config.data.imbalance_factor == 10.0, name
-    assert config.train.steps == 30 and config.model.g_width == config.model.d_width == 16, name
+    # The VAE's network widths are its own keys (config.vae); the GANs' are config.model's.
+    widths = ((config.vae.encoder_width, config.vae.decoder_width) if config.model.name == 'vae'
+              else (config.model.g_width, config.model.d_width))
+    assert config.train.steps == 30 and widths == (16, 16), name
   assert bench.GENERATORS['cgan_da'](bench.base_config('/x', 10.0, 0, 16), 30, 16).gan_aug.policy
   assert bench.GENERATORS['cvae'](bench.base_config('/x', 10.0, 0, 16), 30, 16).model.name == 'vae'
   assert set(bench.GENERATIVE) == {f'{g}_{use}' for g in bench.GENERATORS for use in ('balance', 'only')}

@@ -94,6 +94,8 @@ SECTIONS = (
     ('classifier', 'classifier (--mode=train_classifier) and the downstream classifier'),
     ('synthesize', 'synthesize (--mode=synthesize)'),
     ('interpolate', 'interpolate (--mode=interpolate)'),
+    ('vae', 'VAE family (model.name = vae | vae_mlp): its own keys; it shares model.latent_dim, dtype, init_std, '
+            'conditioning, optim.b1/b2/schedule/warmup_steps/grad_clip, ema, train and eval'),
 )
 
 KEYS: Tuple[Key, ...] = (
@@ -266,13 +268,21 @@ KEYS: Tuple[Key, ...] = (
     _k('interpolate.truncations', (0.5, 1.0, 1.5, 2.0, 0.0), NUMBERS, 'truncation sweep columns: normal truncated '
        'to [-t, t]; 0 = none'),
     # ---------------------------------------------------------------- VAE family
-    _k('model.vae_likelihood', 'bernoulli', STR, 'VAE: p(x|z) on pixels scaled to [0, 1]: bernoulli | gaussian',
+    _k('vae.lr', 1e-3, Float(0, low_open=True), 'Adam learning rate of the whole VAE (encoder, decoder, learned '
+       'scale)'),
+    _k('vae.encoder_width', 64, Int(1), "model.name=vae: channels of the conv encoder's first layer (DCGAN D's "
+       'layout)', _SHAPE),
+    _k('vae.decoder_width', 64, Int(1), "model.name=vae: channels of the conv decoder's last hidden layer (DCGAN "
+       "G's layout)", _SHAPE),
+    _k('vae.encoder_hidden', 500, Int(1), "model.name=vae_mlp: hidden units of the encoder (flax's examples/vae)",
        _SHAPE),
-    _k('model.vae_scale', 0.0, Float(0), 'VAE gaussian: fixed std on [0, 1] pixels; 0 = learned (one per channel)',
-       _SHAPE),
-    _k('loss.beta', 1.0, Float(0, low_open=True), 'VAE: weight of the KL term (beta-VAE)'),
-    _k('loss.kl_warmup_steps', 0, Int(0), 'VAE: KL weight ramps linearly 0 -> beta over these steps; 0 = off'),
-    _k('eval.iwae_samples', 100, Int(1), 'VAE: k of the importance-weighted bound (1 = ELBO)'),
+    _k('vae.decoder_hidden', 500, Int(1), 'model.name=vae_mlp: hidden units of the decoder', _SHAPE),
+    _k('vae.likelihood', 'bernoulli', STR, 'p(x|z): bernoulli = binarised pixels (bounds *_binarized, bits per '
+       'binary pixel) | gaussian = 8-bit pixels, uniformly dequantised (bits per 8-bit value, >= 0)', _SHAPE),
+    _k('vae.scale', 0.0, Float(0), 'gaussian: fixed std on [0, 1] pixels; 0 = learned (one per channel)', _SHAPE),
+    _k('vae.beta', 1.0, Float(0, low_open=True), 'weight of the KL term (beta-VAE)'),
+    _k('vae.kl_warmup_steps', 0, Int(0), 'KL weight ramps linearly 0 -> beta over these steps; 0 = off'),
+    _k('vae.iwae_samples', 100, Int(1), 'k of the importance-weighted bound reported with the ELBO (1 = ELBO)'),
 )
 BY_NAME: Dict[str, Key] = {key.name: key for key in KEYS}
 
@@ -363,7 +373,8 @@ def default_config_source() -> str:
     if section:
       lines.append('')
       if '.' not in section:
-        lines.append(f'  # ---------------------------------------------------------------- {comment}')
+        lines += textwrap.wrap(f'---------------------------------------- {comment}', 116, initial_indent='  # ',
+                               subsequent_indent='  # ')
       elif comment:
         lines.append(f'  # {comment}')
       lines.append(f'  config.{section} = ml_collections.ConfigDict()')

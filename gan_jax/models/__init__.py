@@ -44,7 +44,8 @@ MODELS.register('dcgan')(ModelFamily(dcgan.build, dcgan.validate_config, tanh_ou
 MODELS.register('mlp')(ModelFamily(mlp.build, mlp.validate_config, tanh_output=False))
 MODELS.register('resnet')(ModelFamily(resnet.build, resnet.validate_config, tanh_output=True, conditional=True,
                                       spectral_norm=True))
-# VAEs: build gives (decoder, encoder); gan_jax.families.vae.trainer trains the whole VAE (models.vae).
+# VAEs: sized by the `vae` config section, built whole by models.vae.build_vae (gan_jax.families.vae.trainer);
+# their `build` refuses the generator-pair call and `validate` checks the data shape.
 MODELS.register('vae')(ModelFamily(vae.build, vae.validate_config, tanh_output=True, conditional=True))
 MODELS.register('vae_mlp')(ModelFamily(vae.build, vae.validate_config, tanh_output=True, conditional=True))
 

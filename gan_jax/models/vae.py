@@ -1,16 +1,18 @@
 """VAE models: a convolutional VAE built from the DCGAN networks, and the flax example's MLP VAE.
 
-  vae = build_vae(config.model, example_shape, num_classes)
+  vae = build_vae(config.model, config.vae, example_shape, num_classes)
   mean, log_var = vae.apply(variables, x, labels, train=False, method='encode')   # [B, latent_dim] each
   out = vae.apply(variables, z, labels, train=False, method='decode')            # [B, *example_shape]
   out, mean, log_var = vae.apply(variables, x, labels, eps, train=True, mutable=['batch_stats'])
 
-`model.name=vae`: the encoder is `dcgan.DCGANDiscriminator` (width `model.d_width`) with 2 * latent_dim
-outputs, the decoder `dcgan.DCGANGenerator` (width `model.g_width`) returning its pre-tanh output; any
-resolution DCGAN supports, 1 or 3 channels. `model.name=vae_mlp`: x -> Dense(d_hidden) ReLU -> mean,
-log-variance; z -> Dense(g_hidden) ReLU -> Dense(H*W*C) (784-500-latent-500-784 as in flax's examples/vae
-with d_hidden = g_hidden = 500). The decoder output is the likelihood's parameter before its squashing
-(Bernoulli logits, or the Gaussian mean before a sigmoid): see gan_jax/families/vae/objective.py.
+`model.name=vae`: the encoder is `dcgan.DCGANDiscriminator` (width `vae.encoder_width`) with 2 * latent_dim
+outputs, the decoder `dcgan.DCGANGenerator` (width `vae.decoder_width`) returning its pre-tanh output; any
+resolution DCGAN supports, 1 or 3 channels. `model.name=vae_mlp`: x -> Dense(vae.encoder_hidden) ReLU ->
+mean, log-variance; z -> Dense(vae.decoder_hidden) ReLU -> Dense(H*W*C) (784-500-latent-500-784 as in flax's
+examples/vae with both hidden sizes 500). model.latent_dim, model.dtype, model.init_std and model.conditional
+apply as for the GANs; the VAE's own keys are the `vae` config section. The decoder output is the
+likelihood's parameter before its squashing (Bernoulli logits, or the Gaussian mean before a sigmoid): see
+gan_jax/families/vae/objective.py.
 Conditional VAE (num_classes > 0): a one-hot label joins the encoder's input (as constant image planes
 for the conv encoder) and the decoder's latent.
 """
@@ -24,7 +26,6 @@ import jax.numpy as jnp
 
 from gan_jax.core.errors import ConfigError
 from gan_jax.models import dcgan
-from gan_jax.models.checks import require_positive_int
 from gan_jax.models.initializers import kernel_init
 from gan_jax.models.precision import COMPUTE_DTYPES
 
@@ -106,46 +107,43 @@ class VAE(nn.Module):
     return self.decode(z, labels, train), mean, log_var
 
 
-def _conv_parts(m: Any, example_shape: Sequence[int]) -> Tuple[nn.Module, nn.Module]:
+def _conv_parts(m: Any, v: Any, example_shape: Sequence[int]) -> Tuple[nn.Module, nn.Module]:
   resolution, _, channels = example_shape
   dtype = COMPUTE_DTYPES[m.dtype]
-  encoder = dcgan.DCGANDiscriminator(resolution, m.d_width, 1, dtype, m.init_std, outputs=2 * m.latent_dim)
-  decoder = dcgan.DCGANGenerator(resolution, channels, m.g_width, dtype, m.init_std, output_logits=True)
+  encoder = dcgan.DCGANDiscriminator(resolution, v.encoder_width, 1, dtype, m.init_std, outputs=2 * m.latent_dim)
+  decoder = dcgan.DCGANGenerator(resolution, channels, v.decoder_width, dtype, m.init_std, output_logits=True)
   return encoder, decoder
 
 
-def _mlp_parts(m: Any, example_shape: Sequence[int]) -> Tuple[nn.Module, nn.Module]:
+def _mlp_parts(m: Any, v: Any, example_shape: Sequence[int]) -> Tuple[nn.Module, nn.Module]:
   dtype = COMPUTE_DTYPES[m.dtype]
-  return MLPEncoder(m.d_hidden, m.latent_dim, dtype), MLPDecoder(m.g_hidden, tuple(example_shape), dtype)
+  return MLPEncoder(v.encoder_hidden, m.latent_dim, dtype), MLPDecoder(v.decoder_hidden, tuple(example_shape), dtype)
 
 
 ARCHITECTURES = {'vae': _conv_parts, 'vae_mlp': _mlp_parts}
 
 
-def build_vae(model_config: Any, example_shape: Sequence[int], num_classes: int = 0) -> VAE:
-  """The VAE of `model_config.name` (vae | vae_mlp); num_classes > 0 makes it conditional."""
-  encoder, decoder = ARCHITECTURES[model_config.name](model_config, tuple(example_shape))
-  learned = model_config.vae_likelihood == 'gaussian' and model_config.vae_scale == 0
+def build_vae(model_config: Any, vae_config: Any, example_shape: Sequence[int], num_classes: int = 0) -> VAE:
+  """The VAE of `model_config.name` (vae | vae_mlp) with the `vae` section's sizes and likelihood;
+  num_classes > 0 makes it conditional."""
+  encoder, decoder = ARCHITECTURES[model_config.name](model_config, vae_config, tuple(example_shape))
+  learned = vae_config.likelihood == 'gaussian' and vae_config.scale == 0
   return VAE(encoder, decoder, model_config.latent_dim, num_classes, learned, int(example_shape[-1]))
 
 
 def build(model_config: Any, example_shape: Sequence[int], num_classes: int = 0, spectral_norm: bool = False):
-  """models.MODELS entry: (decoder, encoder), i.e. the (generator, discriminator) slots, unconditional.
-  Training uses the whole VAE (`build_vae`) through gan_jax.families.vae.trainer instead."""
-  del num_classes, spectral_norm
-  return _conv_parts(model_config, example_shape)[::-1] if model_config.name == 'vae' else \
-      _mlp_parts(model_config, example_shape)[::-1]
+  """models.MODELS entry. A VAE's networks are sized by the `vae` config section, which `config.model` does not
+  hold: VAEs are built whole by `build_vae` (gan_jax.families.vae.trainer), never as a generator pair."""
+  del example_shape, num_classes, spectral_norm
+  raise ValueError(f'model.name={model_config.name} is a VAE: build it with gan_jax.models.vae.build_vae')
 
 
 def validate_config(model_config: Any, example_shape: Sequence[int]) -> None:
-  if model_config.name == 'vae':
-    try:
-      dcgan.validate_config(model_config, example_shape)
-    except ConfigError as e:
-      raise ConfigError(str(e).replace('model.name=dcgan', 'model.name=vae')) from None
-  else:
-    require_positive_int(model_config.g_hidden, 'model.g_hidden')
-    require_positive_int(model_config.d_hidden, 'model.d_hidden')
+  """The data shape a VAE needs (images; conv: a DCGAN resolution). Sizes: the VAE family's validate."""
   if len(example_shape) != 3:
     raise ConfigError(f'model.name={model_config.name} needs image data (H, W, C); this dataset gives '
                       f'{tuple(example_shape)}')
+  height, width, _ = example_shape
+  if model_config.name == 'vae' and (height != width or height not in dcgan.SUPPORTED_RESOLUTIONS):
+    raise ConfigError(f'data.image_size={height} is not supported by model.name=vae; allowed: '
+                      f'{", ".join(map(str, dcgan.SUPPORTED_RESOLUTIONS))}')

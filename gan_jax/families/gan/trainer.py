@@ -104,7 +104,6 @@ class GanTrainer(Trainer):
 
 
 def validate(config) -> None:
-  """VAE-only keys left at their defaults (they do nothing for a GAN)."""
-  if config.loss.beta != 1.0 or config.loss.kl_warmup_steps != 0:
-    raise ConfigError(f'loss.beta={config.loss.beta!r} / loss.kl_warmup_steps={config.loss.kl_warmup_steps!r} '
-                      f'apply to VAEs only; model.name={config.model.name} is a GAN (allowed: 1.0 / 0)')
+  """Nothing of the GAN family's own beyond the stages' checks: the VAE's keys live in the `vae` section,
+  which a GAN never reads (as a GAN never reads `classifier` or `synthesize`)."""
+  del config

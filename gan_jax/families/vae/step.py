@@ -21,22 +21,31 @@ def likelihood_scale(params, fixed_scale: float) -> Optional[jax.Array]:
   return jnp.asarray(fixed_scale, jnp.float32)
 
 
+def model_input(data: jax.Array) -> jax.Array:
+  """The modelled data in [0, 1] -> what the encoder reads, [-1, 1] like the images it replaces."""
+  return vo.from_unit(data)
+
+
 def train_step(state: VaeState, batch: Dict[str, jax.Array], rng: jax.Array, *, vae, likelihood: vo.Likelihood,
                tx: optax.GradientTransformation, schedule: Callable, fixed_scale: float, beta: float,
                kl_warmup_steps: int, ema_decay: float, conditional: bool) -> Tuple[VaeState, Dict[str, jax.Array]]:
-  """batch['image']: float32 [B, *example_shape] in [-1, 1] (batch['label'] int32 [B] when conditional).
-  Minimises mean_B(-log p(x|z) + kl_weight * KL(q(z|x) || p(z))), one z = mean + std * eps per example with
-  eps from fold_in(rng, state.step). Metrics (float32 scalars): loss, neg_elbo (nats/image, kl weight 1),
+  """batch['image']: float32 [B, *example_shape] in [-1, 1] of 8-bit pixels (batch['label'] int32 [B] when
+  conditional). With key = fold_in(rng, state.step): the batch becomes the likelihood's data (binarised or
+  dequantised with fresh noise), which the encoder reads and the likelihood scores; minimises
+  mean_B(-log P(data|z) + kl_weight * KL(q(z|data) || p(z))), one z = mean + std * eps per example.
+  Metrics (float32 scalars): loss, neg_elbo (nats/image of the batch's discrete data, kl weight 1),
   bits_per_dim, recon_nll, kl, kl_weight, grad_norm, lr."""
   x = batch['image']
   labels = batch['label'] if conditional else None
-  eps = jax.random.normal(jax.random.fold_in(rng, state.step), (x.shape[0], vae.latent_dim), jnp.float32)
+  eps_key, data_key = jax.random.split(jax.random.fold_in(rng, state.step))
+  eps = jax.random.normal(eps_key, (x.shape[0], vae.latent_dim), jnp.float32)
+  data = likelihood.discretize(x, jax.random.uniform(data_key, x.shape, jnp.float32))
   weight = vo.kl_weight(state.step, beta, kl_warmup_steps)
 
   def objective(params):
-    (out, mean, log_var), updates = vae.apply({'params': params, 'batch_stats': state.batch_stats}, x, labels,
-                                              eps, train=True, mutable=['batch_stats'])
-    log_lik = likelihood.log_prob(vo.to_unit(x), out, likelihood_scale(params, fixed_scale))
+    (out, mean, log_var), updates = vae.apply({'params': params, 'batch_stats': state.batch_stats},
+                                              model_input(data), labels, eps, train=True, mutable=['batch_stats'])
+    log_lik = likelihood.log_prob(data, out, likelihood_scale(params, fixed_scale))
     kl = vo.gaussian_kl(mean, log_var)
     return jnp.mean(-log_lik + weight * kl), (log_lik, kl, updates.get('batch_stats', {}))
 

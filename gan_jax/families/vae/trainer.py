@@ -1,10 +1,11 @@
-"""The VAE family (model.name = vae | vae_mlp): a Gaussian-posterior VAE trained on the negative ELBO.
+"""The VAE family (model.name = vae | vae_mlp): a Gaussian-posterior VAE trained on the negative ELBO of
+binarised (Bernoulli) or dequantised 8-bit (Gaussian) pixels. Its keys are the `vae` config section.
 
-State: vae_state.VaeState; step: vae_step.train_step; samples: the decoder's likelihood mean at prior
-draws z ~ N(0, I) (EMA params, eval mode), in [-1, 1]; pictures: reconstructions (input row /
-reconstruction row) of the first val images; evaluation adds the val/test ELBO and IWAE bounds
-(vae_bounds) to the Evaluator's sample metrics. Conditional (model.conditional != 'none'): the label goes
-into the encoder and the decoder; prior samples are then class-balanced unless labels are given.
+State: state.VaeState; step: step.train_step; samples: the decoder's likelihood mean at prior draws
+z ~ N(0, I) (EMA params, eval mode), in [-1, 1]; pictures: reconstructions (the likelihood's data of the
+first val images, one row, then their reconstructions); evaluation adds the val/test ELBO and IWAE bounds
+(bounds.py, keys `RESULT_KEYS`) to the Evaluator's sample metrics. Conditional (model.conditional != 'none'):
+the label goes into the encoder and the decoder; prior samples are then class-balanced unless labels are given.
 """
 
 import functools
@@ -39,10 +40,10 @@ class VaeTrainer(Trainer):
     self.num_classes = (resolve_num_classes(config.model, ds.num_classes) if ds is not None
                         else int((meta or {}).get('num_classes', 0)))
     self.conditional = self.num_classes > 0
-    self.vae = build_vae(config.model, self.example_shape, self.num_classes)
-    self.likelihood = vo.LIKELIHOODS.get(config.model.vae_likelihood)
-    optim = config.optim
-    self.tx, self.schedule = make_optimizer(optim, optim.g_lr, config.train.steps, optim.warmup_steps)
+    self.vae = build_vae(config.model, config.vae, self.example_shape, self.num_classes)
+    self.likelihood = vo.LIKELIHOODS.get(config.vae.likelihood)
+    optim = config.optim   # b1, b2, schedule, warmup_steps, grad_clip; the learning rate is the VAE's own
+    self.tx, self.schedule = make_optimizer(optim, config.vae.lr, config.train.steps, optim.warmup_steps)
     self.init_fn = functools.partial(init_vae_state, config.seed, vae=self.vae, tx=self.tx,
                                      example_shape=self.example_shape, conditional=self.conditional)
     self._sample = {}   # (truncation, temperature) -> the jitted sampler
@@ -50,11 +51,11 @@ class VaeTrainer(Trainer):
 
   def bind_train_step(self, phase=None):
     del phase   # one phase
-    c = self.config
+    v = self.config.vae
     return functools.partial(
         train_step, vae=self.vae, likelihood=self.likelihood, tx=self.tx, schedule=self.schedule,
-        fixed_scale=c.model.vae_scale, beta=c.loss.beta, kl_warmup_steps=c.loss.kl_warmup_steps,
-        ema_decay=c.ema.decay, conditional=self.conditional)
+        fixed_scale=v.scale, beta=v.beta, kl_warmup_steps=v.kl_warmup_steps, ema_decay=self.config.ema.decay,
+        conditional=self.conditional)
 
   # ---------------------------------------------------------------- prior samples
   def _labels(self, num: int, labels: Optional[np.ndarray]) -> Optional[np.ndarray]:
@@ -120,7 +121,8 @@ class VaeTrainer(Trainer):
 
   # ---------------------------------------------------------------- reconstructions and bounds
   def pictures(self, state, ds) -> Dict[str, np.ndarray]:
-    """'reconstructions': rows of val inputs, each followed by its reconstruction row."""
+    """'reconstructions': rows of val inputs as the likelihood sees them (binarised, dequantised with eval.seed's
+    noise), each followed by its reconstruction row."""
     count = max(1, self.config.train.num_sample_images // 2)
     arrays = ds.split_arrays('val')
     images = arrays['image'][:count]
@@ -128,25 +130,35 @@ class VaeTrainer(Trainer):
     if self._reconstruct is None:
       self._reconstruct = jax.jit(functools.partial(vae_bounds.reconstruct, self.vae, self.likelihood))
     variables = {'params': state.ema_params, 'batch_stats': state.batch_stats}
-    recons = np.asarray(jax.device_get(self._reconstruct(variables, images, labels)))
+    data_key = vae_bounds.eval_keys(self.config.eval.seed)[1]
+    images, recons = (np.asarray(a) for a in jax.device_get(self._reconstruct(variables, images, labels, data_key)))
     cols = vae_bounds.grid_columns(2 * len(images))
     rows = vae_bounds.reconstruction_rows(images, recons, cols)
     return {'reconstructions': pictures_lib.image_grid(rows, cols=min(cols, len(images)))}
 
   def extra_metrics(self, state, ds, split: str) -> Dict[str, float]:
-    """Negative ELBO and IWAE bound (eval.iwae_samples) on the whole `split`, nats/image and bits/dim."""
-    ev = self.config.eval
+    """Negative ELBO and IWAE bound (vae.iwae_samples) on the whole `split`, nats/image and bits/dim:
+    `result_keys(config)`."""
+    ev, v = self.config.eval, self.config.vae
     if self._bounds is None:
-      self._bounds = vae_bounds.BoundEvaluator(self.vae, self.likelihood, self.config.model.vae_scale,
-                                               ev.iwae_samples, ev.batch_size, ev.seed, self.mesh)
+      self._bounds = vae_bounds.BoundEvaluator(self.vae, self.likelihood, v.scale, v.iwae_samples, ev.batch_size,
+                                               ev.seed, self.mesh)
     arrays = ds.split_arrays(split)
     labels = arrays['label'] if self.conditional else None
     return self._bounds(state.ema_params, state.batch_stats, arrays['image'], labels)
 
 
-RESULT_KEYS = ('neg_elbo', 'bits_per_dim', 'recon_nll', 'kl', 'neg_iwae', 'iwae_bits_per_dim', 'iwae_samples')
-GAN_ONLY = (('loss.n_critic', 1), ('model.pack', 1), ('loss.gp_weight', 0.0), ('loss.r1_weight', 0.0),
-            ('loss.lecam_weight', 0.0), ('gan_aug.policy', ''))
+# Every result a VAE evaluation can add, over the likelihoods (eval.best_metric may name one; `validate` checks
+# that the configured likelihood reports it).
+RESULT_KEYS = tuple(dict.fromkeys(key for name in vo.LIKELIHOODS.names()
+                                  for key in vae_bounds.result_keys(vo.LIKELIHOODS.get(name).suffix)))
+# (key, its default: the value that does nothing, what to use instead) of keys a VAE never reads. The renamed
+# ones (optim.g_lr, model.*_width / *_hidden) would otherwise be silently ignored.
+GAN_ONLY = (('loss.n_critic', 1, ''), ('model.pack', 1, ''), ('loss.gp_weight', 0.0, ''),
+            ('loss.r1_weight', 0.0, ''), ('loss.lecam_weight', 0.0, ''), ('gan_aug.policy', '', ''),
+            ('optim.g_lr', 2e-4, 'vae.lr'), ('optim.d_lr', 2e-4, 'vae.lr'),
+            ('model.g_width', 64, 'vae.decoder_width'), ('model.d_width', 64, 'vae.encoder_width'),
+            ('model.g_hidden', 400, 'vae.decoder_hidden'), ('model.d_hidden', 200, 'vae.encoder_hidden'))
 
 
 def _get(config, dotted: str):
@@ -154,23 +166,40 @@ def _get(config, dotted: str):
   return config[section][key]
 
 
+def result_keys(config):
+  """The results a VAE evaluation of `config` adds (its likelihood's bound names)."""
+  return vae_bounds.result_keys(vo.LIKELIHOODS.get(config.vae.likelihood).suffix)
+
+
+def _number(value, key: str, allow_zero: bool, meaning: str) -> None:
+  ok = not isinstance(value, bool) and isinstance(value, (int, float)) and value < math.inf
+  if not (ok and (0 <= value if allow_zero else 0 < value)):
+    raise ConfigError(f'{key}={value!r} must be a finite number {">=" if allow_zero else ">"} 0{meaning}')
+
+
+def _integer(value, key: str, minimum: int, meaning: str) -> None:
+  if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+    raise ConfigError(f'{key}={value!r} must be an integer >= {minimum}{meaning}')
+
+
 def validate(config) -> None:
-  """One-line ConfigError for a bad VAE config: GAN-only keys set, likelihood, scale, beta, warm-up, k."""
-  m, loss = config.model, config.loss
-  for key, neutral in GAN_ONLY:
+  """One-line ConfigError for a bad VAE config: GAN-only keys set, and the `vae` section (likelihood, lr,
+  network sizes, scale, beta, warm-up, k); eval.best_metric must be a bound this likelihood reports."""
+  for key, neutral, instead in GAN_ONLY:
     if _get(config, key) != neutral:
-      raise ConfigError(f'{key}={_get(config, key)!r} is a GAN-only setting; model.name={m.name} is a VAE '
-                        f'(allowed: {neutral})')
-  vo.LIKELIHOODS.check(m.vae_likelihood)
-  scale = m.vae_scale
-  if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 <= scale < math.inf:
-    raise ConfigError(f'model.vae_scale={scale!r} must be a finite number >= 0 (0 = learned)')
-  beta = loss.beta
-  if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not 0 < beta < math.inf:
-    raise ConfigError(f'loss.beta={beta!r} must be a finite number > 0')
-  warmup = loss.kl_warmup_steps
-  if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
-    raise ConfigError(f'loss.kl_warmup_steps={warmup!r} must be an integer >= 0 (0 = no warm-up)')
-  k = config.eval.iwae_samples
-  if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-    raise ConfigError(f'eval.iwae_samples={k!r} must be an integer >= 1 (1: the ELBO itself)')
+      hint = f"; the VAE's own key is {instead}" if instead else ''
+      raise ConfigError(f'{key}={_get(config, key)!r} is a GAN-only setting; model.name={config.model.name} is a '
+                        f'VAE (allowed: {neutral!r}){hint}')
+  v = config.vae
+  vo.LIKELIHOODS.check(v.likelihood)
+  _number(v.lr, 'vae.lr', False, ' (the Adam learning rate)')
+  for key in ('encoder_width', 'decoder_width', 'encoder_hidden', 'decoder_hidden'):
+    _integer(v[key], f'vae.{key}', 1, '')
+  _number(v.scale, 'vae.scale', True, ' (0 = learned)')
+  _number(v.beta, 'vae.beta', False, '')
+  _integer(v.kl_warmup_steps, 'vae.kl_warmup_steps', 0, ' (0 = no warm-up)')
+  _integer(v.iwae_samples, 'vae.iwae_samples', 1, ' (1: the ELBO itself)')
+  best, produced = config.eval.best_metric, result_keys(config)
+  if best in RESULT_KEYS and best not in produced:
+    raise ConfigError(f'eval.best_metric={best!r} is not reported with vae.likelihood={v.likelihood!r}; '
+                      f'allowed bounds: {", ".join(k for k in produced if k not in ("kl", "iwae_samples"))}')

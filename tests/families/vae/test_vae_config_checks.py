@@ -1,30 +1,45 @@
 """VAE config validation: one-line ConfigErrors before anything compiles (in-process; launch.py's exit 2
-path is exercised in tests/families/vae/test_vae_runs.py)."""
+path is exercised in tests/families/vae/test_vae_runs.py). The VAE's keys are its own `vae` section."""
 
 import pytest
 
+from configs import default, vae_digits
 from gan_jax import config_checks
 from gan_jax.core.errors import ConfigError
+from gan_jax.families.vae import trainer as vae_trainer
 from run_helpers import make_tiny_config
 
 BAD = [
     ({'loss.n_critic': 5}, 'loss.n_critic=5 is a GAN-only setting; model.name=vae is a VAE'),
     ({'model.pack': 2}, 'model.pack=2 is a GAN-only setting'),
     ({'loss.gp_weight': 10.0}, 'loss.gp_weight=10.0 is a GAN-only setting'),
-    ({'model.vae_likelihood': 'poisson'}, "model.vae_likelihood='poisson' is not a known VAE likelihood; "
-                                          'allowed: bernoulli, gaussian'),
-    ({'loss.beta': 0.0}, 'loss.beta=0.0 must be a finite number > 0'),
-    ({'loss.beta': -1.0}, 'loss.beta=-1.0 must be a finite number > 0'),
-    ({'loss.kl_warmup_steps': -1}, 'loss.kl_warmup_steps=-1 must be an integer >= 0'),
-    ({'model.vae_scale': -0.1}, 'model.vae_scale=-0.1 must be a finite number >= 0'),
-    ({'eval.iwae_samples': 0}, 'eval.iwae_samples=0 must be an integer >= 1'),
+    # The GAN-named keys the VAE read before it had its own section: refused, naming the replacement.
+    ({'optim.g_lr': 1e-3}, "optim.g_lr=0.001 is a GAN-only setting; model.name=vae is a VAE (allowed: 0.0002); "
+                           "the VAE's own key is vae.lr"),
+    ({'model.g_width': 8}, "model.g_width=8 is a GAN-only setting; model.name=vae is a VAE (allowed: 64); the "
+                           "VAE's own key is vae.decoder_width"),
+    ({'model.d_hidden': 16}, "the VAE's own key is vae.encoder_hidden"),
+    ({'vae.likelihood': 'poisson'}, "vae.likelihood='poisson' is not a known VAE likelihood; "
+                                    'allowed: bernoulli, gaussian'),
+    ({'vae.lr': 0.0}, 'vae.lr=0.0 must be a finite number > 0'),
+    ({'vae.encoder_width': 0}, 'vae.encoder_width=0 must be an integer >= 1'),
+    ({'vae.decoder_hidden': -3}, 'vae.decoder_hidden=-3 must be an integer >= 1'),
+    ({'vae.beta': 0.0}, 'vae.beta=0.0 must be a finite number > 0'),
+    ({'vae.beta': -1.0}, 'vae.beta=-1.0 must be a finite number > 0'),
+    ({'vae.kl_warmup_steps': -1}, 'vae.kl_warmup_steps=-1 must be an integer >= 0'),
+    ({'vae.scale': -0.1}, 'vae.scale=-0.1 must be a finite number >= 0'),
+    ({'vae.iwae_samples': 0}, 'vae.iwae_samples=0 must be an integer >= 1'),
+    # A Bernoulli VAE bounds binarised images: its results are *_binarized, not the 8-bit bounds.
+    ({'eval.best_metric': 'neg_elbo'}, "eval.best_metric='neg_elbo' is not reported with vae.likelihood="
+                                       "'bernoulli'; allowed bounds: neg_elbo_binarized, bits_per_dim_binarized"),
+    ({'vae.likelihood': 'gaussian', 'eval.best_metric': 'neg_iwae_binarized'},
+     "eval.best_metric='neg_iwae_binarized' is not reported with vae.likelihood='gaussian'"),
     ({'data.image_size': 20}, 'data.image_size=20 is not supported by model.name=vae'),
 ]
 
 
 def _vae_config(**overrides):
-  config = make_tiny_config()
-  config.model.name = 'vae'
+  config = vae_digits.get_config('tiny')
   for dotted, value in overrides.items():
     section, key = dotted.split('.')
     config[section][key] = value
@@ -40,13 +55,30 @@ def test_bad_vae_config_is_one_line(overrides, message):
 
 def test_good_vae_configs_pass():
   config_checks.validate_config(_vae_config(), 'train', devices=False)
-  mlp = _vae_config(**{'model.vae_likelihood': 'gaussian', 'loss.beta': 4.0, 'loss.kl_warmup_steps': 3})
+  mlp = _vae_config(**{'vae.likelihood': 'gaussian', 'vae.beta': 4.0, 'vae.kl_warmup_steps': 3,
+                       'eval.best_metric': 'neg_iwae'})
   mlp.model.name = 'vae_mlp'
   config_checks.validate_config(mlp, 'train', devices=False)
 
 
-def test_vae_keys_are_rejected_for_a_gan():
+def test_the_gan_only_defaults_are_the_base_configs():
+  """vae/trainer.GAN_ONLY's 'does nothing' values are configs/default.py's (a VAE config leaves them there)."""
+  base = default.get_config()
+  for key, neutral, _ in vae_trainer.GAN_ONLY:
+    section, name = key.split('.')
+    assert base[section][name] == neutral, key
+
+
+def test_the_vae_keys_live_in_their_own_section():
+  base = default.get_config()
+  for section, key in (('model', 'vae_likelihood'), ('model', 'vae_scale'), ('loss', 'beta'),
+                       ('loss', 'kl_warmup_steps'), ('eval', 'iwae_samples')):
+    assert key not in base[section], f'{section}.{key}'
+  assert set(base.vae) >= {'lr', 'encoder_width', 'decoder_width', 'encoder_hidden', 'decoder_hidden', 'likelihood',
+                           'scale', 'beta', 'kl_warmup_steps', 'iwae_samples'}
+
+
+def test_a_gan_ignores_the_vae_section():
   config = make_tiny_config()
-  config.loss.beta = 2.0
-  with pytest.raises(ConfigError, match='apply to VAEs only'):
-    config_checks.validate_config(config, 'train', devices=False)
+  config.vae.beta = 2.0
+  config_checks.validate_config(config, 'train', devices=False)
