@@ -95,7 +95,7 @@ def get_config() -> ml_collections.ConfigDict:
   model.conditional = 'none'    # none | projection (D: logit + <embed(y), phi(x)>) | acgan (D: + class head) | reacgan (D: + data-to-data embedding, Kang et al. 2021); G: class-conditional BN
   model.d_embed_dim = 128       # reacgan: size of D's normalised embedding and class proxies
   model.num_classes = 0         # classes the conditional models are built for; 0 = the dataset's class count
-  model.fake_labels = 'data'    # labels of fakes in training: data (train split's class frequencies) | uniform
+  model.fake_labels = 'data'    # labels of fakes in training: data (each D update's real labels, shuffled: the label counts D sees after rebalance/synthetic mixing) | uniform
   model.d_spectral_norm = ml_collections.config_dict.placeholder(bool)   # None: family default (resnet on, dcgan off)
 
   # ---------------------------------------------------------------- loss
@@ -103,7 +103,7 @@ def get_config() -> ml_collections.ConfigDict:
   loss.name = 'non_saturating'  # non_saturating | minimax | hinge | least_squares | wasserstein
   loss.gp_weight = 0.0          # gradient penalty (WGAN-GP); 10 is the usual value with wasserstein
   loss.r1_weight = 0.0          # R1 penalty on real data
-  loss.n_critic = 1             # D steps per G step
+  loss.n_critic = 1             # D steps per G step, each on its own real batch (a step reads n_critic * train.batch_size examples)
   loss.ac_weight = 1.0          # model.conditional=acgan|reacgan: weight of the class loss (cross-entropy | D2D-CE) in D's and G's losses
   loss.ac_fake_weight = 0.0     # D's class loss on generated images, relative to the real one: 0 = real images only (StudioGAN, TAC-GAN); 1 = Odena et al.'s objective
   loss.d2d_temperature = 0.5    # reacgan: temperature of the data-to-data cross-entropy (ReACGAN's published 0.5)
@@ -133,6 +133,8 @@ def get_config() -> ml_collections.ConfigDict:
 
   config.ema = ml_collections.ConfigDict()
   config.ema.decay = 0.999      # EMA of G's params used for sampling and evaluation; 0 = off
+  config.ema.start_step = 0     # the EMA is a copy of G's params until this many steps are done (compare_gan's ema_start_step)
+  config.ema.standing_batches = 16   # samples use BatchNorm statistics recomputed for the EMA params over this many batches of train.batch_size ("standing statistics"); 0 = the raw G's running statistics
 
   # ---------------------------------------------------------------- training
   config.train = train = ml_collections.ConfigDict()

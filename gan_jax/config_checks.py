@@ -73,6 +73,9 @@ def _check_training(config) -> None:
     raise ConfigError(f'optim.warmup_steps={optim.warmup_steps} must be < train.steps={train.steps}')
   _number(optim.grad_clip, 'optim.grad_clip', 0, math.inf, high_open=True, meaning=' (0 = off)')
   _number(config.ema.decay, 'ema.decay', 0, 1, high_open=True, meaning=' (0 = off)')
+  _int(config.ema.start_step, 'ema.start_step', 0, ' (steps before the EMA starts averaging; 0 = from the start)')
+  _int(config.ema.standing_batches, 'ema.standing_batches', 0,
+       ' (batches of BatchNorm standing statistics for the EMA generator; 0 = the raw G\'s running statistics)')
   _int(config.checkpoint.every_steps, 'checkpoint.every_steps', 0, ' (0 = only at the end)')
   _int(config.checkpoint.keep, 'checkpoint.keep', 1)
 
