@@ -66,7 +66,9 @@ def build(args):
   state = setup.fresh_state()
   rng = parallel.replicated_copy(state.rng, setup.mesh)
   params = int(sum(x.size for x in jax.tree.leaves((state.g_params, state.d_params))))
-  real = np.random.default_rng(1).uniform(-1, 1, (args.batch, args.size, args.size, args.channels))
+  # One real batch per D update (n_critic of them for the resnet/SNGAN step), as training feeds the step.
+  real = np.random.default_rng(1).uniform(-1, 1, (args.batch * setup.batches_per_step(), args.size, args.size,
+                                                  args.channels))
   batch = parallel.to_global_batch({'image': real.astype(np.float32)}, setup.mesh)
 
   start = time.perf_counter()

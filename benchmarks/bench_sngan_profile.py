@@ -51,7 +51,7 @@ def pieces(setup, state, batch, rng, step_fn):
 
   generator, discriminator = setup.generator, setup.discriminator
   cfg = setup.config
-  real = batch['image']
+  real = batch['image'][:cfg.train.batch_size]   # one D update's reals
   z = jax.random.normal(jax.random.key(0), (real.shape[0], cfg.model.latent_dim))
 
   def g_apply(params, stats, z):
@@ -140,8 +140,9 @@ def main():
   setup = gan_trainer.GanTrainer(config, (args.size, args.size, 1))
   state = setup.fresh_state()
   rng = parallel.replicated_copy(state.rng, setup.mesh)
-  real = np.random.default_rng(1).uniform(-1, 1, (args.batch, args.size, args.size, 1)).astype(np.float32)
-  batch = parallel.to_global_batch({'image': real}, setup.mesh)
+  real = np.random.default_rng(1).uniform(-1, 1, (args.batch * setup.batches_per_step(), args.size, args.size,
+                                                  1)).astype(np.float32)
+  batch = parallel.to_global_batch({'image': real}, setup.mesh)   # the step's: one real batch per D update
   # Not donated here (the step is called on the same state again and again).
   step_fn = jax.jit(setup.bind_train_step())
   ms = {name: _time(fn, *fn_args, repeats=args.repeats)

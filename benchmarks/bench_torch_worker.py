@@ -36,7 +36,9 @@ def build(args):
     import torch_dcgan
     step, info = torch_dcgan.make_train_step(args.size, args.channels, args.batch, **common)
   generator = torch.Generator().manual_seed(1)
-  real = (torch.rand(args.batch, args.channels, args.size, args.size, generator=generator) * 2 - 1)
+  # The SNGAN step gets one real batch per D update ([n_critic, B, ...]), as gan_jax's step does.
+  shape = (5, args.batch) if args.model == 'resnet' else (args.batch,)
+  real = (torch.rand(*shape, args.channels, args.size, args.size, generator=generator) * 2 - 1)
   real = real.to(device)
 
   def run_step():

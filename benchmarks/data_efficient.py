@@ -73,7 +73,6 @@ def run_variant(variant: str, fractions, seeds, steps: int, out: str, data_dir: 
   from gan_jax.data.bulk_batches import BulkBatches  # pylint: disable=g-import-not-at-top
   from gan_jax.families.gan import trainer as gan_trainer  # pylint: disable=g-import-not-at-top
   from gan_jax.families.gan.multi_seed import seed_config  # pylint: disable=g-import-not-at-top
-  from gan_jax.families.gan.sampler import Sampler  # pylint: disable=g-import-not-at-top
   from gan_jax.metrics.evaluator import Evaluator  # pylint: disable=g-import-not-at-top
 
   base = schedule_config(steps, data_dir)
@@ -91,14 +90,14 @@ def run_variant(variant: str, fractions, seeds, steps: int, out: str, data_dir: 
       ds = prepare_dataset(config, workdir)
       setup = gan_trainer.GanTrainer(config, ds.example_shape)
       state = setup.fresh_state()
-      batch = parallel.to_global_batch(
-          {'image': np.zeros((config.train.batch_size, *ds.example_shape), np.float32)}, setup.mesh)
+      per_step = config.train.batch_size * setup.batches_per_step()   # one real batch per D update
+      batch = parallel.to_global_batch({'image': np.zeros((per_step, *ds.example_shape), np.float32)}, setup.mesh)
       if step_fn is None:   # one compilation per variant: seeds and fractions share the program
         began = time.perf_counter()
         step_fn = setup.make_train_step().lower(state, batch, state.rng).compile()
         compile_s = time.perf_counter() - began
-        sampler = Sampler(setup.generator, config.model.latent_dim, setup.mesh, config.eval.batch_size)
-      batches, rng = BulkBatches(config, ds, config.train.batch_size), parallel.replicated_copy(state.rng, setup.mesh)
+        sampler = setup   # the trainer's sampler (EMA weights, standing statistics), as --mode=evaluate
+      batches, rng = BulkBatches(config, ds, per_step), parallel.replicated_copy(state.rng, setup.mesh)
       began, trace, chunk = time.perf_counter(), [], 100
       for start in range(0, steps, chunk):
         images = batches.batches(start, min(chunk, steps - start))
@@ -134,7 +133,8 @@ def time_variants(variants, out: str, data_dir: str, rounds: int = 5, steps: int
       _set(config, dotted, value)
     setup = gan_trainer.GanTrainer(config, (16, 16, 1))
     state = setup.fresh_state()
-    x = np.random.default_rng(0).uniform(-1, 1, (config.train.batch_size, 16, 16, 1)).astype(np.float32)
+    x = np.random.default_rng(0).uniform(-1, 1, (config.train.batch_size * setup.batches_per_step(), 16, 16, 1))
+    x = x.astype(np.float32)
     batch = parallel.to_global_batch({'image': x}, setup.mesh)
     rng = parallel.replicated_copy(state.rng, setup.mesh)
     step = setup.make_train_step().lower(state, batch, rng).compile()

@@ -12,9 +12,9 @@ the SNGAN training step, so step times compare like with like.
 - Hinge loss; Adam(2e-4, betas (0, 0.9)) for both nets; n_critic = 5 D updates then one G update. Each
   D update draws fresh latents; the last one's G forward is shared with the G update, which goes
   through the *updated* D with D's weight gradients off (XLA drops them from the JAX step too).
-- Real batches: step(real) with real [B, C, S, S] reuses that batch for every D update, as gan_jax's
-  step does (train/step.py), so both sides do the same work; real [n_critic, B, C, S, S] gives each D
-  update its own batch, as mimicry does.
+- Real batches: step(real) with real [n_critic, B, C, S, S] gives each D update its own batch, as mimicry
+  and gan_jax's step (gan_jax/families/gan/step.py) do; real [B, C, S, S] reuses that batch for every D
+  update.
 
 Images are NCHW tensors; the training step keeps weights and activations in torch.channels_last memory
 order (oneDNN's preferred layout on CPU: 13-22% faster than NCHW here, optimisation_log.md), which changes

@@ -126,7 +126,9 @@ def get_config() -> ml_collections.ConfigDict:
   config.model.conditional = 'none'
   config.model.d_embed_dim = 128   # reacgan: size of D's normalised embedding and class proxies [shape]
   config.model.num_classes = 0   # classes the conditional models are built for; 0 = the dataset's count [shape]
-  config.model.fake_labels = 'data'   # labels of fakes in training: data (train split's class frequencies) | uniform
+  # labels of fakes in training: data (each D update's real labels, shuffled: the label counts D sees after
+  # rebalance/synthetic mixing) | uniform
+  config.model.fake_labels = 'data'
   # None: family default (resnet on, dcgan off) [shape]
   config.model.d_spectral_norm = ml_collections.config_dict.placeholder(bool)
 
@@ -135,7 +137,8 @@ def get_config() -> ml_collections.ConfigDict:
   config.loss.name = 'non_saturating'   # non_saturating | minimax | hinge | least_squares | wasserstein
   config.loss.gp_weight = 0.0   # gradient penalty (WGAN-GP); 10 is usual with wasserstein
   config.loss.r1_weight = 0.0   # R1 penalty on real data
-  config.loss.n_critic = 1   # D steps per G step
+  # D steps per G step, each on its own real batch (a step reads n_critic * train.batch_size examples)
+  config.loss.n_critic = 1
   config.loss.ac_weight = 1.0   # acgan | reacgan: weight of the class loss in D's and G's losses
   # D's class loss on fakes relative to the real one: 0 = reals only (StudioGAN, TAC-GAN); 1 = Odena et al.'s
   # objective
@@ -168,6 +171,11 @@ def get_config() -> ml_collections.ConfigDict:
   # ----------------------------------------
   config.ema = ml_collections.ConfigDict()
   config.ema.decay = 0.999   # EMA of G's params used for sampling and evaluation; 0 = off
+  # the EMA is a copy of G's params until this many steps are done (compare_gan's ema_start_step)
+  config.ema.start_step = 0
+  # samples use BatchNorm statistics recomputed for the EMA params over this many batches of train.batch_size
+  # ("standing statistics"); 0 = the raw G's running statistics
+  config.ema.standing_batches = 16
 
   # ---------------------------------------- training
   config.train = ml_collections.ConfigDict()

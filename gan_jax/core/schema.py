@@ -193,15 +193,16 @@ KEYS: Tuple[Key, ...] = (
     _k('model.d_embed_dim', 128, Int(1), "reacgan: size of D's normalised embedding and class proxies", _SHAPE),
     _k('model.num_classes', 0, Int(0), 'classes the conditional models are built for; 0 = the dataset\'s count',
        _SHAPE),
-    _k('model.fake_labels', 'data', STR, 'labels of fakes in training: data (train split\'s class frequencies) | '
-       'uniform'),
+    _k('model.fake_labels', 'data', STR, "labels of fakes in training: data (each D update's real labels, shuffled: "
+       'the label counts D sees after rebalance/synthetic mixing) | uniform'),
     _k('model.d_spectral_norm', None, OPTIONAL_BOOL, 'None: family default (resnet on, dcgan off)', _SHAPE,
        placeholder='bool'),
     # ---------------------------------------------------------------- loss
     _k('loss.name', 'non_saturating', STR, 'non_saturating | minimax | hinge | least_squares | wasserstein'),
     _k('loss.gp_weight', 0.0, Float(0), 'gradient penalty (WGAN-GP); 10 is usual with wasserstein'),
     _k('loss.r1_weight', 0.0, Float(0), 'R1 penalty on real data'),
-    _k('loss.n_critic', 1, Int(1), 'D steps per G step'),
+    _k('loss.n_critic', 1, Int(1), 'D steps per G step, each on its own real batch (a step reads n_critic * '
+       'train.batch_size examples)'),
     _k('loss.ac_weight', 1.0, Float(0), 'acgan | reacgan: weight of the class loss in D\'s and G\'s losses'),
     _k('loss.ac_fake_weight', 0.0, Float(0), "D's class loss on fakes relative to the real one: 0 = reals only "
        "(StudioGAN, TAC-GAN); 1 = Odena et al.'s objective"),
@@ -228,6 +229,10 @@ KEYS: Tuple[Key, ...] = (
     _k('optim.grad_clip', 0.0, Float(0, meaning=' (0 = off)'), 'global-norm clipping; 0 = off'),
     _k('ema.decay', 0.999, Float(0, 1, high_open=True, meaning=' (0 = off)'), "EMA of G's params used for sampling "
        'and evaluation; 0 = off'),
+    _k('ema.start_step', 0, Int(0), "the EMA is a copy of G's params until this many steps are done (compare_gan's "
+       'ema_start_step)'),
+    _k('ema.standing_batches', 16, Int(0), 'samples use BatchNorm statistics recomputed for the EMA params over this '
+       'many batches of train.batch_size ("standing statistics"); 0 = the raw G\'s running statistics'),
     # ---------------------------------------------------------------- train
     _k('train.steps', 2000, Int(1), 'G steps', FREE),
     _k('train.batch_size', 64, Int(1), 'global batch, over all devices and processes'),

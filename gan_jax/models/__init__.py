@@ -112,7 +112,7 @@ def validate_model_config(config: Any) -> None:
 def _validate_conditioning(config: Any, family: ModelFamily) -> None:
   m = config.model
   require_choice(m.conditional, 'model.conditional', CONDITIONINGS)
-  require_choice(m.fake_labels, 'model.fake_labels', FAKE_LABELS)
+  FAKE_LABELS.check(m.fake_labels)
   if isinstance(m.num_classes, bool) or not isinstance(m.num_classes, int) or m.num_classes < 0:
     raise ConfigError(f'model.num_classes={m.num_classes!r} must be an integer >= 0 (0 = from the data)')
   if m.d_spectral_norm is not None and not isinstance(m.d_spectral_norm, bool):

@@ -20,10 +20,30 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from gan_jax.core.registry import Registry
+
 CONDITIONINGS = ('none', 'projection', 'acgan', 'reacgan')
 # Conditionings whose D has a class-aware head trained by an auxiliary loss (gan_jax.families.gan.losses.AUX_CLASS_LOSSES).
 AUXILIARY_HEADS = ('acgan', 'reacgan')
-FAKE_LABELS = ('data', 'uniform')
+# model.fake_labels -> draw(key, real_labels int32 [B], num_classes) -> the fake labels int32 [B] of one D update.
+FAKE_LABELS = Registry('fake-label source', 'model.fake_labels')
+
+
+@FAKE_LABELS.register('data')
+def permuted_real_labels(key: jax.Array, real_labels: jax.Array, num_classes: int) -> jax.Array:
+  """The D update's real labels, shuffled: fakes carry exactly the label counts of the reals beside them,
+  whatever data.rebalance / imbalance_factor / synthetic_path / train_fraction made of the class frequencies,
+  so a conditional D cannot tell reals from fakes by how often a label occurs. Shuffled so that fake i is
+  not paired with real i's label (e.g. in the interpolates of a gradient penalty)."""
+  del num_classes
+  return jax.random.permutation(key, real_labels)
+
+
+@FAKE_LABELS.register('uniform')
+def uniform_labels(key: jax.Array, real_labels: jax.Array, num_classes: int) -> jax.Array:
+  """Every class with probability 1 / num_classes, independently of the reals."""
+  log_probs = jnp.log(jnp.full((num_classes,), 1.0 / num_classes, jnp.float32))
+  return jax.random.categorical(key, log_probs, shape=real_labels.shape)
 
 DOutput = Union[jax.Array, tuple]
 

@@ -58,8 +58,9 @@ def load_sampler(config: ml_collections.ConfigDict, workdir: str, which: str = '
 
   sample_fn is the training family's sampler (GANs: `Sampler.sample_fn` of the EMA generator; VAEs: the
   decoder at prior draws), in chunks of config.eval.batch_size. meta is the checkpoint's metadata:
-  'example_shape', 'num_classes' (0 = unconditional), 'fake_label_probs' (GANs: the training distribution
-  of fake labels, or None), 'step', ... ConfigError when there is no checkpoint. Needs no dataset.
+  'example_shape', 'num_classes' (0 = unconditional), 'fake_labels' / 'fake_label_probs' (conditional GANs:
+  model.fake_labels and, for 'uniform', its fixed distribution; None when fakes took the real batches'
+  labels), 'step', ... ConfigError when there is no checkpoint. Needs no dataset.
   truncation > 0: latents from a normal truncated to [-truncation, truncation]; temperature scales them.
   """
   trainer, state, step, meta = restore_checkpoint(config, workdir, which)

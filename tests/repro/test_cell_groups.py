@@ -40,7 +40,7 @@ def test_ring_and_grid_share_one_program_and_match_separate_runs(tmp_path):
     ds = prepare_dataset(config)
     state = gan_trainer.GanTrainer(config, ds.example_shape).fresh_state()
     rng = parallel.replicated_copy(state.rng, trainer.gan.mesh)
-    batches = ds.train_iterator(config.train.batch_size)
+    batches = ds.train_iterator(config.train.batch_size * trainer.gan.batches_per_step())   # as the loop reads
     for _ in range(STEPS):
       state, _ = step_fn(state, {'image': next(batches)['image']}, rng)
     for a, b in zip(jax.tree.leaves(jax.device_get(state)), jax.tree.leaves(unstack_state(states, k))):

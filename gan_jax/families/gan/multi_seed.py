@@ -38,7 +38,6 @@ from gan_jax.core.errors import ConfigError
 from gan_jax.data import prepare_dataset
 from gan_jax.data.bulk_batches import BulkBatches, bulk_supported
 from gan_jax.families.gan import trainer as gan_trainer
-from gan_jax.families.gan.sampler import Sampler
 from gan_jax.families.gan.state import TrainState
 from gan_jax.metrics.evaluator import Evaluator
 
@@ -71,7 +70,7 @@ def unstack_state(states: TrainState, k: int) -> TrainState:
 
 
 def scan_steps(step_fn: Callable, states: TrainState, images: jax.Array) -> Tuple[TrainState, Dict]:
-  """S steps of K seeds: states [K, ...], images [S, K, B, *example_shape] -> (states, metrics [S, K]).
+  """S steps of K seeds: states [K, ...], images [S, K, n_critic * B, *example_shape] -> (states, metrics [S, K]).
 
   step_fn(state, batch, rng) is the bound library step; each seed uses its own base key state.rng, as
   train_and_evaluate does.
@@ -146,8 +145,9 @@ class MultiSeedTrainer:
 
   # ---------------------------------------------------------------- training
   def _batch_source(self, start: int) -> Callable[[int, int], np.ndarray]:
-    """(step, num) -> images [num, K, B, *example_shape], each seed from its own data stream."""
-    batch = self.config.train.batch_size
+    """(step, num) -> images [num, K, n_critic * B, *example_shape], each seed from its own data stream: a
+    step reads batches_per_step() batches of train.batch_size, as the loop does."""
+    batch = self.config.train.batch_size * self.gan.batches_per_step()
     if all(bulk_supported(c) for c in self.configs):
       splits = {}   # one copy of the train split per distinct dataset (the seeds of a cell share it)
       for c, ds in zip(self.configs, self.datasets):
@@ -213,12 +213,10 @@ class MultiSeedTrainer:
     """Evaluates each seed's G (the EMA params; = G itself when ema.decay == 0) with the config's
     metrics; results land in each seed's workdir/eval/."""
     step = int(jax.device_get(states.step[0]))
-    sampler = Sampler(self.gan.generator, self.config.model.latent_dim, self.gan.mesh,
-                      self.config.eval.batch_size)
     results = []
-    for k in range(len(self.seeds)):
+    for k in range(len(self.seeds)):   # the trainer's sampler: what launch.py --mode=evaluate samples with
       evaluator = Evaluator(self.configs[k], self.datasets[k], self.workdirs[k])
-      results.append(evaluator.evaluate(sampler.sample_fn(unstack_state(states, k)), split, step))
+      results.append(evaluator.evaluate(self.gan.sample_fn(unstack_state(states, k)), split, step))
     return results
 
   def close(self) -> None:

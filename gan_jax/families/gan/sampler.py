@@ -1,5 +1,16 @@
-"""The GAN family's sampler: G in eval mode on the EMA weights, jitted once, in chunks."""
+"""The GAN family's sampler: G in eval mode on the EMA weights with their own BatchNorm statistics, jitted
+once, in chunks.
 
+Why standing statistics: G's running BatchNorm statistics average the batch statistics of the *raw* weights
+over training; the EMA weights are a different network whose activations have other means and variances
+(BigGAN, compare_gan). `standing_stats` recomputes them for the weights being sampled, as those references
+do: G in train mode on `ema.standing_batches` batches of train.batch_size prior latents, the batch means and
+variances of every BatchNorm averaged over the batches. They are a function of the EMA weights alone (the
+latents come from a fixed key), so the same state gives the same samples, before and after a resume, and
+nothing is added to the train state or the checkpoints.
+"""
+
+import functools
 import math
 from typing import Optional
 
@@ -10,9 +21,68 @@ import numpy as np
 from gan_jax.core import parallel
 from gan_jax.families.latents import SampleFn, balanced_labels, draw_latents
 
+_STANDING_STREAM = 0x5354414E   # fold_in tag of the standing statistics' latents ('STAN')
+_MOMENT_NAMES = ('mean', 'var')  # flax BatchNorm's running statistics in the batch_stats collection
+
+
+def _is_moment(path) -> bool:
+  return getattr(path[-1], 'key', None) in _MOMENT_NAMES
+
+
+def has_batch_norm(batch_stats) -> bool:
+  return any(_is_moment(path) for path, _ in jax.tree_util.tree_leaves_with_path(batch_stats))
+
+
+def batch_moments(generator, params, batch_stats, z: jax.Array, labels: Optional[jax.Array]):
+  """The batch mean and (biased) variance every BatchNorm of G computes in train mode on z [B, latent_dim]
+  (labels int32 [B] or None), as a tree shaped like batch_stats (its other leaves, e.g. spectral-norm
+  vectors, as they are).
+
+  flax's BatchNorm only exposes them blended into its running averages: new = m * old + (1 - m) * batch.
+  That is affine in `old` with slope m, so one forward-mode pass at old = 0 with tangent 1 gives both
+  (1 - m) * batch and m, whatever the layer's momentum.
+  """
+  def updated(old):
+    return generator.apply({'params': params, 'batch_stats': old}, z, labels, train=True,
+                           mutable=['batch_stats'])[1]['batch_stats']
+
+  blended, slope = jax.jvp(updated, (jax.tree.map(jnp.zeros_like, batch_stats),),
+                           (jax.tree.map(jnp.ones_like, batch_stats),))
+  return jax.tree_util.tree_map_with_path(lambda path, kept, value, m: value / (1.0 - m) if _is_moment(path)
+                                          else kept, batch_stats, blended, slope)
+
+
+def standing_latents(k: jax.Array, batch_size: int, latent_dim: int, num_classes: int = 0):
+  """Batch k of the standing statistics: (z float32 [batch_size, latent_dim] from the prior N(0, 1), drawn
+  from a fixed key, and class-balanced labels int32 [batch_size] or None)."""
+  key = jax.random.fold_in(jax.random.fold_in(jax.random.PRNGKey(0), _STANDING_STREAM), k)
+  z = jax.random.normal(key, (batch_size, latent_dim), jnp.float32)
+  labels = ((jnp.arange(batch_size) + k * batch_size) % num_classes).astype(jnp.int32) if num_classes else None
+  return z, labels
+
+
+def add_batch_moments(generator, params, batch_stats, total, k: jax.Array, *, batch_size: int, latent_dim: int,
+                      num_classes: int = 0, num_batches: int = 1):
+  """One batch of G's standing BatchNorm statistics (BigGAN's / compare_gan's): total (a tree shaped like
+  batch_stats; ignored at k = 0) plus `batch_moments` on `standing_latents(k, ...)`, divided by
+  num_batches at the last batch. Called for k = 0 .. num_batches - 1 it returns the average of the batches'
+  moments (non-moment leaves: batch_stats's), one batch at a time: the memory of one forward pass."""
+  z, labels = standing_latents(k, batch_size, latent_dim, num_classes)
+  moments = batch_moments(generator, params, batch_stats, z, labels)
+  first, last = k == 0, k == num_batches - 1
+
+  def add(path, kept, t, m):
+    if not _is_moment(path):
+      return kept
+    summed = jnp.where(first, m, t + m)
+    return jnp.where(last, summed / num_batches, summed)
+  return jax.tree_util.tree_map_with_path(add, batch_stats, total, moments)
+
 
 class Sampler:
-  """G in eval mode (train=False, running BatchNorm statistics) on the EMA params.
+  """G in eval mode (train=False) on the EMA params, with the EMA weights' standing BatchNorm statistics
+  (`standing_stats` over standing_batches batches of standing_batch_size; standing_batches=0: the raw G's
+  running statistics, state.g_batch_stats).
 
   Latents for chunk i of seed s come from fold_in(PRNGKey(s), i): the same seed gives the same samples
   whatever the device count. One compilation, for chunks of `chunk_size`. num_classes > 0: a conditional
@@ -20,8 +90,10 @@ class Sampler:
   """
 
   def __init__(self, generator, latent_dim: int, mesh, chunk_size: int, num_classes: int = 0,
-               truncation: float = 0.0, temperature: float = 1.0):
+               truncation: float = 0.0, temperature: float = 1.0, standing_batches: int = 0,
+               standing_batch_size: int = 64):
     self.mesh, self.chunk_size, self.num_classes = mesh, chunk_size, int(num_classes)
+    self.standing_batches = int(standing_batches)
 
     def sample(params, batch_stats, seed_and_chunk, labels):
       key = jax.random.fold_in(jax.random.PRNGKey(seed_and_chunk[0]), seed_and_chunk[1])
@@ -36,6 +108,10 @@ class Sampler:
                              train=False).astype(jnp.float32)
 
     replicated = parallel.replicated(mesh)
+    self._add_moments = jax.jit(
+        functools.partial(add_batch_moments, generator, batch_size=int(standing_batch_size), latent_dim=latent_dim,
+                          num_classes=self.num_classes, num_batches=max(1, self.standing_batches)),
+        in_shardings=(replicated,) * 4, out_shardings=replicated)
     self._sample = jax.jit(sample, in_shardings=(replicated,) * 4, out_shardings=replicated)
     self._decode = jax.jit(decode, in_shardings=(replicated,) * 4, out_shardings=replicated)
 
@@ -54,14 +130,28 @@ class Sampler:
       raise ValueError(f'labels must be in [0, {self.num_classes}), got {labels.min()}..{labels.max()}')
     return labels.astype(np.int32)
 
+  def batch_stats(self, state):
+    """The BatchNorm statistics G samples with: standing statistics of state.ema_params, or
+    state.g_batch_stats when standing_batches is 0 (replicated over the mesh)."""
+    if not self.standing_batches or not has_batch_norm(state.g_batch_stats):
+      return state.g_batch_stats
+    total = state.g_batch_stats   # only its shapes matter: batch 0 overwrites it
+    for k in range(self.standing_batches):
+      total = self._add_moments(state.ema_params, state.g_batch_stats, total,
+                                parallel.replicate(np.int32(k), self.mesh))
+    return total
+
   def sample_fn(self, state) -> SampleFn:
-    """sample_fn(num, seed, labels=None) -> np.float32 [num, *example_shape] from state.ema_params.
+    """sample_fn(num, seed, labels=None) -> np.float32 [num, *example_shape] from state.ema_params, with
+    `batch_stats(state)` (computed once here, for every call of the returned function).
 
     Conditional generators: labels=None means class-balanced `balanced_labels(num, num_classes)`, else an
     int array [num] in [0, num_classes). Unconditional ones accept labels=None only. The latents do not
     depend on the labels. Every process must call it (the computation is collective); each gets the full
     array.
     """
+
+    batch_stats = self.batch_stats(state)
 
     def sample_fn(num: int, seed: int, labels: Optional[np.ndarray] = None) -> np.ndarray:
       labels = self.check_labels(num, labels)
@@ -71,14 +161,14 @@ class Sampler:
         part = np.zeros(self.chunk_size, np.int32)
         piece = labels[chunk * self.chunk_size:(chunk + 1) * self.chunk_size]
         part[:len(piece)] = piece
-        out = self._sample(state.ema_params, state.g_batch_stats, ids, parallel.replicate(part, self.mesh))
+        out = self._sample(state.ema_params, batch_stats, ids, parallel.replicate(part, self.mesh))
         chunks.append(np.asarray(jax.device_get(out)))
       return np.concatenate(chunks)[:num]
 
     def decode(z: np.ndarray, labels: Optional[np.ndarray] = None) -> np.ndarray:
       """G at the given latents z [N, latent_dim] (labels [N] for a conditional G): float32 [N, ...]."""
       labels = self.check_labels(len(z), labels)
-      out = self._decode(state.ema_params, state.g_batch_stats, parallel.replicate(np.asarray(z, np.float32), self.mesh),
+      out = self._decode(state.ema_params, batch_stats, parallel.replicate(np.asarray(z, np.float32), self.mesh),
                          parallel.replicate(labels, self.mesh))
       return np.asarray(jax.device_get(out))
 

@@ -7,8 +7,12 @@ and its gradient w.r.t. the fakes is pulled back through G's vjp. So G runs forw
 backward once.
 
 Every D evaluation goes through `_discriminate` (the one place to transform D's inputs, e.g. augmentation).
-Conditional models (num_classes > 0) get the real labels from batch['label'] and draw fake labels from
-`fake_label_probs` (fresh for every D update; the G update reuses the last D update's fakes and labels).
+Every D update reads its own real batch: the step receives n_critic real batches at once (`real_batches`),
+as in the SNGAN reference and mimicry, so n_critic > 1 does not show D one batch n_critic times.
+Conditional models (num_classes > 0) get the real labels from batch['label'] and draw fake labels with
+`draw_fake_labels` (gan_jax.models.conditioning.FAKE_LABELS: model.fake_labels='data' shuffles the D update's
+real labels, 'uniform' draws classes uniformly; fresh for every D update; the G update reuses the last D
+update's fakes and labels).
 AC-GAN / ReACGAN (D returns a class-aware head, scored by `class_loss`: cross-entropy of class logits, or
 the data-to-data cross-entropy): ac_weight * [L(real head, real labels) + ac_fake_weight * L(fake head, fake
 labels)] joins D's loss and ac_weight * L(fake head, fake labels) joins G's. ac_fake_weight = 0 (the
@@ -19,7 +23,8 @@ Data-efficient training (gan_jax.augment, config.gan_aug): with an `augment` fun
 raw image: reals and fakes are augmented (independent draws) before every D evaluation, in each D update
 and in the G update, where the fakes' augmentation is differentiated through back to G (penalties then
 read D at the augmented images). ADA's p (state.ada) is the probability that augmentation uses; r_t =
-E[sign(D(real))] is accumulated from the D updates and p adjusted at the end of the step, on device.
+E[sign(D(real))] is accumulated from the D updates and p adjusted at the end of the step, on device, by the
+n_critic * B real images D saw in the step.
 LeCam (loss.lecam_weight) adds its penalty to D's loss, with EMA anchors in state.lecam.
 """
 
@@ -28,14 +33,13 @@ from typing import Callable, Dict, Optional, Tuple
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 import optax
 
 from gan_jax.augment.adaptive import AdaSettings, accumulate_signs, adjust_p
 from gan_jax.core.ema import ema_update
 from gan_jax.families.gan.losses import classification_loss, lecam_anchor_values, lecam_penalty, update_lecam_anchors
 from gan_jax.families.gan.state import TrainState
-from gan_jax.models.conditioning import split_d_output
+from gan_jax.models.conditioning import split_d_output, uniform_labels
 
 Metrics = Dict[str, jax.Array]
 
@@ -98,22 +102,42 @@ def augment_keys(rng: jax.Array, step: jax.Array, n_critic: int) -> jax.Array:
   return jax.random.split(jax.random.fold_in(jax.random.fold_in(rng, step), _AUGMENT_STREAM), 2 * n_critic + 1)
 
 
+def real_batches(x: jax.Array, n_critic: int) -> list:
+  """x [n_critic * B, ...] -> n_critic arrays [B, ...]: row b * n_critic + i goes to D update i.
+
+  Interleaved, not in consecutive blocks: under data-parallel sharding device d holds a contiguous block of
+  rows, n_critic * B / devices of them, i.e. examples b of every update i for its b's. So every update's
+  rows stay on the device that loaded them (no transfer), and each update's batch is spread over all
+  devices. n_critic = 1 returns x itself.
+  """
+  if n_critic == 1:
+    return [x]
+  if x.shape[0] % n_critic:
+    raise ValueError(f'a batch of {x.shape[0]} rows does not split into n_critic={n_critic} D batches')
+  x = x.reshape(x.shape[0] // n_critic, n_critic, *x.shape[1:])
+  return [x[:, i] for i in range(n_critic)]
+
+
 def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array, *, generator, discriminator,
                loss, g_tx: optax.GradientTransformation, d_tx: optax.GradientTransformation,
                g_schedule: Callable, d_schedule: Callable, latent_dim: int, n_critic: int = 1,
                gp_weight: float = 0.0, r1_weight: float = 0.0, ema_decay: float = 0.0,
                gradient_penalty: Optional[Callable] = None, r1_penalty: Optional[Callable] = None,
                report_probabilities: bool = False, num_classes: int = 0,
-               fake_label_probs: Optional[np.ndarray] = None, ac_weight: float = 0.0,
+               draw_fake_labels: Callable = uniform_labels, ac_weight: float = 0.0,
                augment: Optional[Callable] = None, ada: AdaSettings = AdaSettings(adaptive=False),
                lecam_weight: float = 0.0, lecam_decay: float = 0.99, class_loss: Callable = classification_loss,
-               ac_fake_weight: float = 0.0) -> Tuple[TrainState, Metrics]:
+               ac_fake_weight: float = 0.0, ema_start_step: int = 0) -> Tuple[TrainState, Metrics]:
   """n_critic D updates then one G update.
 
-  batch['image']: float32 [B, *example_shape] real examples (the same real batch for every D update,
-  fresh latents each time); batch['label']: int32 [B], read when num_classes > 0 (conditional models),
-  whose fake labels are drawn from fake_label_probs (float [num_classes]; None = uniform).
+  batch['image']: float32 [n_critic * B, *example_shape] real examples, n_critic batches of B
+  (`real_batches`: D update i reads rows i, n_critic + i, 2 * n_critic + i, ...; fresh latents each time;
+  the G update draws B fakes); batch['label']: int32 [n_critic * B] likewise, read when num_classes > 0
+  (conditional models), whose fake labels come from draw_fake_labels(key, the update's real labels,
+  num_classes) (gan_jax.models.conditioning.FAKE_LABELS).
   rng: the run's base key; this step uses fold_in(rng, state.step).
+  EMA: ema_params <- decay * ema_params + (1 - decay) * g_params, but a copy of g_params while
+  state.step < ema_start_step (compare_gan's ema_start_step).
   Returns the new state (step + 1) and scalar metrics: d_loss (total, with penalties), d_loss_adv,
   g_loss, d_real_logit / d_fake_logit (mean raw D logits on the real and fake batch of the last D
   update), g_fake_logit (mean logit of the updated D on the fakes used for the G update), the same three
@@ -123,12 +147,9 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array, *
   adjustment), aug_rt (the last r_t) and, when on, lecam_penalty. The logits are D's on what it saw.
   augment(x, key, p) -> x: what D sees of any image batch (None: the images themselves); ada: p's controller.
   """
-  real = batch['image']
-  batch_size = real.shape[0]
-  real_labels = batch['label'].astype(jnp.int32) if num_classes else None
-  if num_classes:
-    probs = np.full(num_classes, 1.0 / num_classes) if fake_label_probs is None else np.asarray(fake_label_probs)
-    label_log_probs = jnp.log(jnp.asarray(probs, jnp.float32))
+  reals = real_batches(batch['image'], n_critic)
+  batch_size = reals[0].shape[0]
+  labels = real_batches(batch['label'].astype(jnp.int32), n_critic) if num_classes else [None] * n_critic
   keys = step_keys(rng, state.step, n_critic)
   d_objective = functools.partial(
       _d_objective, discriminator=discriminator, loss=loss, gp_weight=gp_weight, r1_weight=r1_weight,
@@ -146,27 +167,26 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array, *
   for i in range(n_critic):
     z = jax.random.normal(keys[2 * i], (batch_size, latent_dim), jnp.float32)
     label_key = jax.random.fold_in(keys[2 * i], 1)   # a separate stream: unconditional latents unchanged
-    fake_labels = (jax.random.categorical(label_key, label_log_probs, shape=(batch_size,))
-                   if num_classes else None)
+    fake_y = draw_fake_labels(label_key, labels[i], num_classes) if num_classes else None
     if i < n_critic - 1:
-      fakes, g_stats = _apply_collecting_stats(generator, g_params, g_stats, z, fake_labels)
+      fakes, g_stats = _apply_collecting_stats(generator, g_params, g_stats, z, fake_y)
     else:  # The last D update shares G's forward pass with the G update.
       fakes, g_vjp, g_stats = jax.vjp(
-          lambda p: _apply_collecting_stats(generator, p, g_stats, z, fake_labels), g_params, has_aux=True)
+          lambda p: _apply_collecting_stats(generator, p, g_stats, z, fake_y), g_params, has_aux=True)
     (d_total, (d_aux, d_stats, lecam)), d_grads = d_grad_fn(
-        d_params, d_stats, view(real, aug_keys[2 * i]), real_labels,
-        view(jax.lax.stop_gradient(fakes), aug_keys[2 * i + 1]), fake_labels, keys[2 * i + 1], lecam)
+        d_params, d_stats, view(reals[i], aug_keys[2 * i]), labels[i],
+        view(jax.lax.stop_gradient(fakes), aug_keys[2 * i + 1]), fake_y, keys[2 * i + 1], lecam)
     ada_state = accumulate_signs(ada_state, d_aux['real_logits'])
     d_updates, d_opt_state = d_tx.update(d_grads, d_opt_state, d_params)
     d_params = optax.apply_updates(d_params, d_updates)
 
   def g_objective(fake_images):   # differentiated through the augmentation back to the fakes
     logits, classes, new_d_stats = _discriminate(discriminator, d_params, d_stats,
-                                                 view(fake_images, aug_keys[-1]), fake_labels)
+                                                 view(fake_images, aug_keys[-1]), fake_y)
     g_aux = {'logits': logits}
     total = loss.g_loss(logits)
     if classes is not None:
-      g_aux['g_ac_loss'] = class_loss(classes, fake_labels)
+      g_aux['g_ac_loss'] = class_loss(classes, fake_y)
       total = total + ac_weight * g_aux['g_ac_loss']
     return total, (g_aux, new_d_stats)
 
@@ -179,8 +199,8 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array, *
   new_state = state.replace(
       step=state.step + 1, g_params=new_g_params, g_batch_stats=g_stats, d_params=d_params,
       d_batch_stats=d_stats, g_opt_state=g_opt_state, d_opt_state=d_opt_state,
-      ema_params=ema_update(state.ema_params, new_g_params, ema_decay),
-      ada=adjust_p(ada_state, state.step, target=ada.target, interval=ada.interval, batch_size=batch_size,
+      ema_params=ema_update(state.ema_params, new_g_params, ema_decay, state.step, ema_start_step),
+      ada=adjust_p(ada_state, state.step, target=ada.target, interval=ada.interval, batch_size=n_critic * batch_size,
                    kimg=ada.kimg, adaptive=ada.adaptive),
       lecam=lecam)
   metrics = {

@@ -4,12 +4,12 @@
   trainer = GanTrainer(config, example_shape, mesh, meta=meta)        # a checkpoint's meta (sampling)
   state = trainer.fresh_state()                                      # state.TrainState, replicated
   step_fn = trainer.make_train_step()                                # jit(step.train_step), config bound
+  # the step reads batches_per_step() = loss.n_critic batches of train.batch_size: one per D update
 """
 
 import functools
 from typing import Callable, Dict, Optional, Tuple
 
-import jax
 import ml_collections
 import numpy as np
 
@@ -23,27 +23,26 @@ from gan_jax.families.gan.sampler import Sampler
 from gan_jax.families.gan.state import init_train_state
 from gan_jax.families.gan.step import train_step
 from gan_jax.models import build_models, resolve_num_classes
+from gan_jax.models.conditioning import FAKE_LABELS
 
 # Losses whose logits are log-odds of "real": their D outputs are also reported as probabilities.
 PROBABILITY_LOSSES = frozenset({'non_saturating', 'minimax'})
 
 
 def class_info(config: ml_collections.ConfigDict, ds) -> Tuple[int, Optional[np.ndarray]]:
-  """(resolved num_classes, fake-label probabilities) for a prepared dataset; (0, None) if unconditional.
+  """(resolved num_classes, fixed fake-label probabilities) for a prepared dataset; (0, None) if unconditional.
 
-  model.fake_labels='data': the train split's class frequencies (data_report.json's class_counts['train'],
-  i.e. before any data.rebalance); 'uniform': 1 / num_classes each. ConfigError for a conditional model on
-  unlabelled data (raised before anything compiles).
+  model.fake_labels='uniform': 1 / num_classes each. 'data': None, no fixed distribution: each D update's
+  fake labels are its real labels shuffled (gan_jax.models.conditioning.FAKE_LABELS), so they follow the
+  real batches after data.rebalance, synthetic mixing and train_fraction, not the train split's counts.
+  ConfigError for a conditional model on unlabelled data (raised before anything compiles).
   """
   num_classes = resolve_num_classes(config.model, ds.num_classes)
   if not num_classes:
     return 0, None
   if config.model.fake_labels == 'uniform':
     return num_classes, np.full(num_classes, 1.0 / num_classes)
-  counts = np.zeros(num_classes, np.float64)
-  for label, count in ds.report['class_counts']['train'].items():
-    counts[int(label)] = count
-  return num_classes, counts / counts.sum()
+  return num_classes, None
 
 
 class GanTrainer(Trainer):
@@ -70,8 +69,16 @@ class GanTrainer(Trainer):
     self._samplers = {}
 
   def checkpoint_meta(self, step: int, data_kind: str, extra: Optional[Dict] = None) -> Dict:
+    """Adds 'fake_labels' (model.fake_labels of conditional models, else None) and 'fake_label_probs'
+    (the fixed distribution of 'uniform'; None for 'data', whose fakes take the real batches' labels)."""
     probs = None if self.fake_label_probs is None else [float(p) for p in self.fake_label_probs]
-    return super().checkpoint_meta(step, data_kind, {'fake_label_probs': probs, **(extra or {})})
+    mode = self.config.model.fake_labels if self.num_classes else None
+    return super().checkpoint_meta(step, data_kind, {'fake_labels': mode, 'fake_label_probs': probs,
+                                                     **(extra or {})})
+
+  def batches_per_step(self) -> int:
+    """n_critic: every D update reads a fresh real batch (the step splits them, step.real_batches)."""
+    return self.config.loss.n_critic
 
   def bind_train_step(self, phase=None) -> Callable:
     """train_step with everything but (state, batch, rng) bound from the config; pure, not jitted (for
@@ -85,18 +92,21 @@ class GanTrainer(Trainer):
         gp_weight=config.loss.gp_weight, r1_weight=config.loss.r1_weight, ema_decay=config.ema.decay,
         gradient_penalty=gradient_penalty, r1_penalty=r1_penalty,
         report_probabilities=config.loss.name in PROBABILITY_LOSSES, num_classes=self.num_classes,
-        fake_label_probs=self.fake_label_probs, ac_weight=config.loss.ac_weight,
+        draw_fake_labels=FAKE_LABELS.get(config.model.fake_labels), ac_weight=config.loss.ac_weight,
         ac_fake_weight=config.loss.ac_fake_weight,
         class_loss=AUX_CLASS_LOSSES.get(config.model.conditional, lambda _: classification_loss)(config.loss),
         augment=make_augment(aug.policy), lecam_weight=config.loss.lecam_weight,
         lecam_decay=config.loss.lecam_decay,
-        ada=AdaSettings(aug.ada_target, aug.ada_interval, aug.ada_kimg, adaptive=uses_ada(aug.policy)))
+        ada=AdaSettings(aug.ada_target, aug.ada_interval, aug.ada_kimg, adaptive=uses_ada(aug.policy)),
+        ema_start_step=config.ema.start_step)
 
   def sample_fn(self, state, truncation: float = 0.0, temperature: float = 1.0):
     key = (truncation, temperature)
     if key not in self._samplers:   # one compilation per run (and latent setting)
       self._samplers[key] = Sampler(self.generator, self.config.model.latent_dim, self.mesh,
-                                    self.config.eval.batch_size, self.num_classes, truncation, temperature)
+                                    self.config.eval.batch_size, self.num_classes, truncation, temperature,
+                                    standing_batches=self.config.ema.standing_batches,
+                                    standing_batch_size=self.config.train.batch_size)
     return self._samplers[key].sample_fn(state)
 
   def decode_fn(self, state):

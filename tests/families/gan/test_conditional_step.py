@@ -1,6 +1,6 @@
-"""The train step of conditional models: labels in, AC-GAN losses equal numpy values, fake-label draws."""
+"""The train step of conditional models: labels in, AC-GAN losses equal numpy values, fake labels that follow
+the real batches (model.fake_labels='data', whatever data.rebalance makes of the classes) or are uniform."""
 
-import functools
 
 import jax
 import jax.numpy as jnp
@@ -10,7 +10,7 @@ import pytest
 from gan_jax.families.gan import trainer as gan_trainer
 from gan_jax.families.gan import step as step_lib
 from gan_jax.families.gan.losses import LOSSES
-from gan_jax.families.gan.state import init_train_state
+from gan_jax.models.conditioning import FAKE_LABELS
 
 from run_helpers import make_tiny_config
 
@@ -38,9 +38,10 @@ def _setup(conditional, probs=None, ac_weight=1.0, ac_fake_weight=0.0):
   return config, setup, state, step, batch
 
 
-def _fake_labels(setup, rng, probs):
+def _fake_labels(rng, real_labels, source='data'):
+  """The fake labels of step 0's (only) D update."""
   key = jax.random.fold_in(step_lib.step_keys(rng, 0, 1)[0], 1)
-  return jax.random.categorical(key, jnp.log(jnp.asarray(probs, jnp.float32)), shape=(BATCH,))
+  return FAKE_LABELS.get(source)(key, real_labels, CLASSES)
 
 
 @pytest.mark.parametrize('ac_fake_weight', [0.0, 1.0], ids=['real_only_default', 'paper_objective'])
@@ -49,7 +50,7 @@ def test_acgan_losses_equal_numpy_values(ac_fake_weight):
   config, setup, state, step, batch = _setup('acgan', ac_weight=0.7, ac_fake_weight=ac_fake_weight)
   rng = jax.random.PRNGKey(5)
   new_state, metrics = jax.jit(step)(state, batch, rng)
-  fake_labels = _fake_labels(setup, rng, np.full(CLASSES, 0.1))
+  fake_labels = _fake_labels(rng, batch['label'])
   z = jax.random.normal(step_lib.step_keys(rng, 0, 1)[0], (BATCH, config.model.latent_dim))
   fakes, _ = setup.generator.apply({'params': state.g_params, 'batch_stats': state.g_batch_stats}, z, fake_labels,
                                    train=True, mutable=['batch_stats'])
@@ -79,25 +80,60 @@ def test_projection_step_uses_real_labels():
   assert float(m1['d_real_logit']) != float(m2['d_real_logit'])
 
 
-def test_fake_labels_follow_the_given_distribution():
-  probs = np.zeros(CLASSES)
-  probs[[2, 5]] = [0.25, 0.75]
-  draws = np.concatenate([np.asarray(_fake_labels(None, jax.random.PRNGKey(s), probs)) for s in range(200)])
-  assert set(np.unique(draws)) == {2, 5}
-  assert abs((draws == 5).mean() - 0.75) < 0.05
+def test_fake_label_sources():
+  real = jnp.asarray(np.repeat([2, 5], [4, 12]), jnp.int32)
+  for s in range(5):   # 'data': a permutation of the reals' labels, a different one per key
+    draw = np.asarray(FAKE_LABELS.get('data')(jax.random.PRNGKey(s), real, CLASSES))
+    np.testing.assert_array_equal(np.sort(draw), np.asarray(real))
+  assert not np.array_equal(FAKE_LABELS.get('data')(jax.random.PRNGKey(0), real, CLASSES), real)
+  draws = np.concatenate([np.asarray(FAKE_LABELS.get('uniform')(jax.random.PRNGKey(s), real, CLASSES))
+                          for s in range(100)])   # 'uniform' ignores the reals
+  assert set(np.unique(draws)) == set(range(CLASSES)) and abs((draws == 5).mean() - 0.1) < 0.03
 
 
-def test_class_info_from_train_split_counts():
+def test_class_info():
   class _DS:
     num_classes = 3
     report = {'class_counts': {'train': {'0': 10, '1': 30, '2': 60}}}
   config = make_tiny_config()
   assert gan_trainer.class_info(config, _DS()) == (0, None)
   config.model.conditional = 'projection'
-  num, probs = gan_trainer.class_info(config, _DS())
-  assert num == 3 and np.allclose(probs, [0.1, 0.3, 0.6])
+  assert gan_trainer.class_info(config, _DS()) == (3, None)   # 'data': no fixed distribution
   config.model.fake_labels = 'uniform'
   assert np.allclose(gan_trainer.class_info(config, _DS())[1], 1 / 3)
+
+
+def test_fake_labels_follow_the_rebalanced_real_batches(data_dir, monkeypatch):
+  """Long-tailed digits (IF 10) oversampled to balance: every D update's fakes carry exactly the label
+  counts of its real batch, not the train split's long-tailed frequencies."""
+  from gan_jax.data import prepare_dataset  # pylint: disable=g-import-not-at-top
+  config = make_tiny_config(data_dir)
+  config.model.conditional = 'projection'
+  config.data.imbalance_factor, config.data.rebalance = 10.0, 'oversample'
+  config.train.batch_size = 64
+  ds = prepare_dataset(config)
+  counts = np.array([ds.report['class_counts']['train'][str(c)] for c in range(10)])
+  assert counts[-1] / counts.sum() < 0.03          # the train split is long-tailed ...
+  trainer = gan_trainer.GanTrainer(config, ds.example_shape, ds=ds)
+  fake_labels, original = [], step_lib._apply_collecting_stats
+
+  def spy(module, params, batch_stats, x, labels=None):   # G's labels are the fake labels
+    if module is trainer.generator:
+      fake_labels.append(np.asarray(labels))
+    return original(module, params, batch_stats, x, labels)
+  monkeypatch.setattr(step_lib, '_apply_collecting_stats', spy)
+  step, state, batches = trainer.bind_train_step(), trainer.init_fn(), ds.train_iterator(64)
+  real_labels = []
+  for _ in range(3):   # unjitted: the spy sees concrete labels
+    batch = next(batches)
+    state, _ = step(state, {'image': jnp.asarray(batch['image']), 'label': jnp.asarray(batch['label'])},
+                    state.rng)
+    real_labels.append(batch['label'])
+  reals = np.concatenate(real_labels)
+  assert np.bincount(reals, minlength=10).min() >= 8   # ... the real batches are not (oversampled)
+  assert len(fake_labels) == 3
+  for real, fake in zip(real_labels, fake_labels):
+    np.testing.assert_array_equal(np.sort(fake), np.sort(real))
 
 
 def _numpy_d2d_ce(embed, proxy, labels, temperature, margin):

@@ -31,7 +31,7 @@ def _separate_run(config, seed: int, workdir: str, step_fn):
   setup = gan_trainer.GanTrainer(config, ds.example_shape)
   state = setup.fresh_state()
   rng = parallel.replicated_copy(state.rng, setup.mesh)
-  batches = ds.train_iterator(config.train.batch_size)
+  batches = ds.train_iterator(config.train.batch_size * setup.batches_per_step())   # as the loop reads
   for _ in range(config.train.steps):
     state, _ = step_fn(state, {'image': next(batches)['image']}, rng)
   return jax.device_get(state)
