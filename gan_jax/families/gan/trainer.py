@@ -114,6 +114,11 @@ class GanTrainer(Trainer):
 
 
 def validate(config) -> None:
-  """Nothing of the GAN family's own beyond the stages' checks: the VAE's keys live in the `vae` section,
-  which a GAN never reads (as a GAN never reads `classifier` or `synthesize`)."""
-  del config
+  """The VAE's section left at its defaults (the schema's): a GAN never reads it, so a value set there is a
+  mistake worth one line, not a silent no-op."""
+  from gan_jax.core import schema  # pylint: disable=g-import-not-at-top
+  for key in schema.KEYS:
+    if key.name.startswith('vae.') and config.vae[key.name.split('.', 1)[1]] != key.default:
+      value = config.vae[key.name.split('.', 1)[1]]
+      raise ConfigError(f'{key.name}={value!r} applies to VAEs only; model.name={config.model.name} is a GAN '
+                        f'(allowed: the default, {key.default!r})')

@@ -16,7 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gan_jax.core import parallel
+from gan_jax.core import parallel, schema
 from gan_jax.core.errors import ConfigError
 from gan_jax.core.optimizers import make_optimizer
 from gan_jax.families.contract import Trainer
@@ -152,13 +152,12 @@ class VaeTrainer(Trainer):
 # that the configured likelihood reports it).
 RESULT_KEYS = tuple(dict.fromkeys(key for name in vo.LIKELIHOODS.names()
                                   for key in vae_bounds.result_keys(vo.LIKELIHOODS.get(name).suffix)))
-# (key, its default: the value that does nothing, what to use instead) of keys a VAE never reads. The renamed
-# ones (optim.g_lr, model.*_width / *_hidden) would otherwise be silently ignored.
-GAN_ONLY = (('loss.n_critic', 1, ''), ('model.pack', 1, ''), ('loss.gp_weight', 0.0, ''),
-            ('loss.r1_weight', 0.0, ''), ('loss.lecam_weight', 0.0, ''), ('gan_aug.policy', '', ''),
-            ('optim.g_lr', 2e-4, 'vae.lr'), ('optim.d_lr', 2e-4, 'vae.lr'),
-            ('model.g_width', 64, 'vae.decoder_width'), ('model.d_width', 64, 'vae.encoder_width'),
-            ('model.g_hidden', 400, 'vae.decoder_hidden'), ('model.d_hidden', 200, 'vae.encoder_hidden'))
+# (key, what to use instead) of keys a VAE never reads: they must keep their schema default (the value that
+# does nothing). The renamed ones (optim.g_lr, model.*_width / *_hidden) would otherwise be silently ignored.
+GAN_ONLY = (('loss.n_critic', ''), ('model.pack', ''), ('loss.gp_weight', ''), ('loss.r1_weight', ''),
+            ('loss.lecam_weight', ''), ('gan_aug.policy', ''), ('optim.g_lr', 'vae.lr'), ('optim.d_lr', 'vae.lr'),
+            ('model.g_width', 'vae.decoder_width'), ('model.d_width', 'vae.encoder_width'),
+            ('model.g_hidden', 'vae.decoder_hidden'), ('model.d_hidden', 'vae.encoder_hidden'))
 
 
 def _get(config, dotted: str):
@@ -171,34 +170,17 @@ def result_keys(config):
   return vae_bounds.result_keys(vo.LIKELIHOODS.get(config.vae.likelihood).suffix)
 
 
-def _number(value, key: str, allow_zero: bool, meaning: str) -> None:
-  ok = not isinstance(value, bool) and isinstance(value, (int, float)) and value < math.inf
-  if not (ok and (0 <= value if allow_zero else 0 < value)):
-    raise ConfigError(f'{key}={value!r} must be a finite number {">=" if allow_zero else ">"} 0{meaning}')
-
-
-def _integer(value, key: str, minimum: int, meaning: str) -> None:
-  if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-    raise ConfigError(f'{key}={value!r} must be an integer >= {minimum}{meaning}')
-
-
 def validate(config) -> None:
   """One-line ConfigError for a bad VAE config: GAN-only keys set, and the `vae` section (likelihood, lr,
   network sizes, scale, beta, warm-up, k); eval.best_metric must be a bound this likelihood reports."""
-  for key, neutral, instead in GAN_ONLY:
+  for key, instead in GAN_ONLY:
+    neutral = schema.BY_NAME[key].default
     if _get(config, key) != neutral:
       hint = f"; the VAE's own key is {instead}" if instead else ''
       raise ConfigError(f'{key}={_get(config, key)!r} is a GAN-only setting; model.name={config.model.name} is a '
                         f'VAE (allowed: {neutral!r}){hint}')
-  v = config.vae
+  v = config.vae   # types and ranges: the schema (gan_jax.core.schema)
   vo.LIKELIHOODS.check(v.likelihood)
-  _number(v.lr, 'vae.lr', False, ' (the Adam learning rate)')
-  for key in ('encoder_width', 'decoder_width', 'encoder_hidden', 'decoder_hidden'):
-    _integer(v[key], f'vae.{key}', 1, '')
-  _number(v.scale, 'vae.scale', True, ' (0 = learned)')
-  _number(v.beta, 'vae.beta', False, '')
-  _integer(v.kl_warmup_steps, 'vae.kl_warmup_steps', 0, ' (0 = no warm-up)')
-  _integer(v.iwae_samples, 'vae.iwae_samples', 1, ' (1: the ELBO itself)')
   best, produced = config.eval.best_metric, result_keys(config)
   if best in RESULT_KEYS and best not in produced:
     raise ConfigError(f'eval.best_metric={best!r} is not reported with vae.likelihood={v.likelihood!r}; '

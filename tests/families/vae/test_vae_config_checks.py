@@ -5,6 +5,7 @@ import pytest
 
 from configs import default, vae_digits
 from gan_jax import config_checks
+from gan_jax.core import schema
 from gan_jax.core.errors import ConfigError
 from gan_jax.families.vae import trainer as vae_trainer
 from run_helpers import make_tiny_config
@@ -64,9 +65,9 @@ def test_good_vae_configs_pass():
 def test_the_gan_only_defaults_are_the_base_configs():
   """vae/trainer.GAN_ONLY's 'does nothing' values are configs/default.py's (a VAE config leaves them there)."""
   base = default.get_config()
-  for key, neutral, _ in vae_trainer.GAN_ONLY:
+  for key, _ in vae_trainer.GAN_ONLY:
     section, name = key.split('.')
-    assert base[section][name] == neutral, key
+    assert base[section][name] == schema.BY_NAME[key].default, key
 
 
 def test_the_vae_keys_live_in_their_own_section():
@@ -78,7 +79,9 @@ def test_the_vae_keys_live_in_their_own_section():
                            'scale', 'beta', 'kl_warmup_steps', 'iwae_samples'}
 
 
-def test_a_gan_ignores_the_vae_section():
+def test_a_gan_refuses_a_vae_key_set_away_from_its_default():
   config = make_tiny_config()
-  config.vae.beta = 2.0
   config_checks.validate_config(config, 'train', devices=False)
+  config.vae.beta = 2.0
+  with pytest.raises(ConfigError, match=r'^vae.beta=2.0 applies to VAEs only; model.name=dcgan is a GAN'):
+    config_checks.validate_config(config, 'train', devices=False)
