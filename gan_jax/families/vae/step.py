@@ -28,7 +28,8 @@ def model_input(data: jax.Array) -> jax.Array:
 
 def train_step(state: VaeState, batch: Dict[str, jax.Array], rng: jax.Array, *, vae, likelihood: vo.Likelihood,
                tx: optax.GradientTransformation, schedule: Callable, fixed_scale: float, beta: float,
-               kl_warmup_steps: int, ema_decay: float, conditional: bool) -> Tuple[VaeState, Dict[str, jax.Array]]:
+               kl_warmup_steps: int, ema_decay: float, conditional: bool,
+               ema_start_step: int = 0) -> Tuple[VaeState, Dict[str, jax.Array]]:
   """batch['image']: float32 [B, *example_shape] in [-1, 1] of 8-bit pixels (batch['label'] int32 [B] when
   conditional). With key = fold_in(rng, state.step): the batch becomes the likelihood's data (binarised or
   dequantised with fresh noise), which the encoder reads and the likelihood scores; minimises
@@ -53,7 +54,7 @@ def train_step(state: VaeState, batch: Dict[str, jax.Array], rng: jax.Array, *, 
   updates, opt_state = tx.update(grads, state.opt_state, state.params)
   params = optax.apply_updates(state.params, updates)
   new_state = state.replace(step=state.step + 1, params=params, batch_stats=batch_stats, opt_state=opt_state,
-                            ema_params=ema_update(state.ema_params, params, ema_decay))
+                            ema_params=ema_update(state.ema_params, params, ema_decay, state.step, ema_start_step))
   neg_elbo = jnp.mean(kl - log_lik)
   dims = x[0].size
   metrics = {'loss': loss, 'neg_elbo': neg_elbo, 'bits_per_dim': vo.bits_per_dim(neg_elbo, dims),

@@ -21,6 +21,7 @@ from gan_jax.core.errors import ConfigError
 from gan_jax.core.optimizers import make_optimizer
 from gan_jax.families.contract import Trainer
 from gan_jax.families.latents import balanced_labels, draw_latents
+from gan_jax.families.standing import add_batch_moments, has_batch_norm
 from gan_jax.families.vae import objective as vo
 from gan_jax.families.vae import bounds as vae_bounds
 from gan_jax.families.vae.state import init_vae_state
@@ -30,10 +31,20 @@ from gan_jax.models import resolve_num_classes
 from gan_jax.models.vae import build_vae
 
 
+class _Decoder:
+  """The VAE's decode method behind the generator interface of gan_jax.families.standing."""
+
+  def __init__(self, vae):
+    self.vae = vae
+
+  def apply(self, variables, z, labels, train=False, mutable=False):
+    return self.vae.apply(variables, z, labels, train=train, mutable=mutable, method='decode')
+
+
 class VaeTrainer(Trainer):
   console_keys = ('neg_elbo', 'recon_nll', 'kl', 'bits_per_dim')
 
-  def __init__(self, config, example_shape, mesh, ds=None, meta=None):
+  def __init__(self, config, example_shape, mesh=None, ds=None, meta=None):
     super().__init__(config, example_shape, mesh)
     # The resolved class count (0 = unconditional): from the data (ConfigError when unlabelled), or the
     # checkpoint's meta.
@@ -47,7 +58,25 @@ class VaeTrainer(Trainer):
     self.init_fn = functools.partial(init_vae_state, config.seed, vae=self.vae, tx=self.tx,
                                      example_shape=self.example_shape, conditional=self.conditional)
     self._sample = {}   # (truncation, temperature) -> the jitted sampler
-    self._bounds = self._reconstruct = self._decode = None
+    self._bounds = self._reconstruct = self._decode = self._add_moments = None
+
+  def batch_stats(self, state):
+    """The BatchNorm statistics the EMA weights are used with (samples, decodes, reconstructions, bounds):
+    the decoder's are standing statistics of state.ema_params (ema.standing_batches batches of prior latents,
+    as the GAN's G; 0 = the raw network's running statistics). The decoder with them is the model p(x|z)
+    that is sampled and bounded. The encoder keeps its running statistics: it is only the variational
+    posterior, and any posterior gives a valid bound."""
+    batches, raw = self.config.ema.standing_batches, state.batch_stats
+    if not batches or 'decoder' not in raw or not has_batch_norm(raw['decoder']):
+      return raw
+    if self._add_moments is None:
+      self._add_moments = jax.jit(functools.partial(
+          add_batch_moments, _Decoder(self.vae), batch_size=self.config.train.batch_size,
+          latent_dim=self.config.model.latent_dim, num_classes=self.num_classes, num_batches=batches))
+    total = raw   # only its shapes matter: batch 0 overwrites it
+    for k in range(batches):
+      total = self._add_moments(state.ema_params, raw, total, parallel.replicate(np.int32(k), self.mesh))
+    return {**raw, 'decoder': total['decoder']}   # the decode-only passes leave the encoder's untouched
 
   def bind_train_step(self, phase=None):
     del phase   # one phase
@@ -55,6 +84,7 @@ class VaeTrainer(Trainer):
     return functools.partial(
         train_step, vae=self.vae, likelihood=self.likelihood, tx=self.tx, schedule=self.schedule,
         fixed_scale=v.scale, beta=v.beta, kl_warmup_steps=v.kl_warmup_steps, ema_decay=self.config.ema.decay,
+        ema_start_step=self.config.ema.start_step,
         conditional=self.conditional)
 
   # ---------------------------------------------------------------- prior samples
@@ -95,9 +125,10 @@ class VaeTrainer(Trainer):
         ids = parallel.replicate(np.array([seed, i], np.int32), self.mesh)
         y = None if all_labels is None else parallel.replicate(
             vae_bounds._pad(all_labels[i * chunk:(i + 1) * chunk], chunk).astype(np.int32), self.mesh)
-        chunks.append(np.asarray(jax.device_get(sample_jit(state.ema_params, state.batch_stats, ids, y))))
+        chunks.append(np.asarray(jax.device_get(sample_jit(state.ema_params, stats, ids, y))))
       return np.concatenate(chunks)[:num]
 
+    stats = self.batch_stats(state)
     return sample_fn
 
   def decode_fn(self, state):
@@ -111,10 +142,12 @@ class VaeTrainer(Trainer):
       replicated = parallel.replicated(self.mesh)
       self._decode = jax.jit(decode, in_shardings=(replicated,) * 4, out_shardings=replicated)
 
+    stats = self.batch_stats(state)
+
     def decode_fn(z: np.ndarray, labels: Optional[np.ndarray] = None) -> np.ndarray:
       labels = self._labels(len(z), labels)
       y = None if labels is None else parallel.replicate(labels, self.mesh)
-      out = self._decode(state.ema_params, state.batch_stats, parallel.replicate(np.asarray(z, np.float32), self.mesh), y)
+      out = self._decode(state.ema_params, stats, parallel.replicate(np.asarray(z, np.float32), self.mesh), y)
       return np.asarray(jax.device_get(out))
 
     return decode_fn
@@ -129,7 +162,7 @@ class VaeTrainer(Trainer):
     labels = arrays['label'][:count].astype(np.int32) if self.conditional else None
     if self._reconstruct is None:
       self._reconstruct = jax.jit(functools.partial(vae_bounds.reconstruct, self.vae, self.likelihood))
-    variables = {'params': state.ema_params, 'batch_stats': state.batch_stats}
+    variables = {'params': state.ema_params, 'batch_stats': self.batch_stats(state)}
     data_key = vae_bounds.eval_keys(self.config.eval.seed)[1]
     images, recons = (np.asarray(a) for a in jax.device_get(self._reconstruct(variables, images, labels, data_key)))
     cols = vae_bounds.grid_columns(2 * len(images))
@@ -145,7 +178,7 @@ class VaeTrainer(Trainer):
                                                ev.seed, self.mesh)
     arrays = ds.split_arrays(split)
     labels = arrays['label'] if self.conditional else None
-    return self._bounds(state.ema_params, state.batch_stats, arrays['image'], labels)
+    return self._bounds(state.ema_params, self.batch_stats(state), arrays['image'], labels)
 
 
 # Every result a VAE evaluation can add, over the likelihoods (eval.best_metric may name one; `validate` checks
