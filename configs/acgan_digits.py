@@ -14,6 +14,7 @@ from configs.shrink import apply_switch
 
 def get_config(arg: str = ''):
   config = cgan_digits.get_config()
+  config.model.d_spectral_norm = None   # the DCGAN D's default (no spectral norm): AC-GAN conditions without it
   config.model.conditional = 'acgan'
   config.loss.name = 'non_saturating'
   config.loss.ac_weight = 1.0

@@ -13,6 +13,7 @@ from configs.shrink import apply_switch
 
 def get_config(arg: str = ''):
   config = cgan_digits.get_config()
+  config.model.d_spectral_norm = None   # the DCGAN D's default (no spectral norm): ReACGAN conditions without it
   config.model.conditional = 'reacgan'
   config.model.d_embed_dim = 128
   config.loss.name = 'hinge'
