@@ -38,7 +38,6 @@ def _prepare(data_config, source) -> tuple:
       'mode_centers': None if source_data.mode_centers is None else np.asarray(source_data.mode_centers).tolist(),
       'mode_std': source_data.mode_std,
       'splits_from': 'source' if source_data.has_splits and not data_config.resplit else 'fractions',
-      **({'provenance': source_data.provenance} if source_data.provenance else {}),
   }
   return arrays, report_lib.build_report(data_config.name, arrays, log, source_data.notes, meta)
 
@@ -107,6 +106,26 @@ class PreparedDataset:
     return pipeline.as_numpy(self.train_dataset(global_batch_size, start_step))
 
 
+def load_or_prepare(data_config, source, write_cache: bool = True) -> tuple:
+  """(arrays, report, cache directory, cache hit): the full, clean splits of data_config (no long tail,
+  synthetic examples or subset), from the prepared-data cache when it holds them, else prepared and, with
+  data.cache and write_cache, cached. Raises DataError when cleaning leaves no train example."""
+  directory = cache.cache_dir(data_config, cache.cache_key(data_config, source.fingerprint(data_config)))
+  loaded = cache.load(directory) if data_config.cache else None
+  if loaded is not None:
+    return (*loaded, directory, True)
+  write = data_config.cache and write_cache
+  if write:
+    cache.check_writable(data_config, directory)   # before the work, not after it
+  arrays, report = _prepare(data_config, source)
+  if not len(arrays['train']['labels']):
+    raise DataError(f'{data_config.name}: no train examples left after cleaning '
+                    f'(dropped: {report["counts_by_reason"]}); see data.clean.*')
+  if write:
+    cache.save(directory, arrays, report)
+  return arrays, report, directory, False
+
+
 def prepare_dataset(config, workdir: Optional[str] = None, process_index: int = 0,
                     process_count: int = 1) -> PreparedDataset:
   """Validates config.data, prepares the dataset once per (dataset, config) and returns it.
@@ -117,22 +136,12 @@ def prepare_dataset(config, workdir: Optional[str] = None, process_index: int = 
   validate_data_config(config)
   data_config = config.data
   source = get_source(data_config.name)
-  directory = cache.cache_dir(data_config, cache.cache_key(data_config, source.fingerprint(data_config)))
-  loaded = cache.load(directory) if data_config.cache else None
-  if loaded is None:
-    if data_config.cache and process_index == 0:
-      cache.check_writable(data_config, directory)   # before the work, not after it
-    arrays, report = _prepare(data_config, source)
-    if not len(arrays['train']['labels']):
-      raise DataError(f'{data_config.name}: no train examples left after cleaning '
-                      f'(dropped: {report["counts_by_reason"]}); see data.clean.*')
-    if data_config.cache and process_index == 0:
-      cache.save(directory, arrays, report)
-  else:
-    arrays, report = loaded
+  arrays, report, directory, hit = load_or_prepare(data_config, source, write_cache=process_index == 0)
   # Long tail first (on the real train split), then synthetic examples on top: both after the cache.
   arrays, report = synthetic_mix.apply_synthetic(data_config, *longtail.apply_imbalance(data_config, arrays, report))
-  report = {**report, 'cache_dir': directory if data_config.cache else None, 'cache_hit': loaded is not None}
+  # Provenance describes the source, not the cached arrays: read afresh, so a cache from before it has it too.
+  report = {**report, 'provenance': source.provenance(data_config),
+            'cache_dir': directory if data_config.cache else None, 'cache_hit': hit}
   ds = PreparedDataset(config, arrays, report, process_index, process_count)
   if ds.train_subset is not None:
     report['train_subset'] = subset.subset_report(arrays['train']['labels'], ds.train_subset,
