@@ -18,7 +18,7 @@ def stacked(tmp_path_factory):
   """(the tiny config's prepared stacks, the prepared mnist5k splits they draw from)."""
   from configs import dcgan_stacked_mnist5k  # pylint: disable=g-import-not-at-top
   from gan_jax.data import prepare_dataset  # pylint: disable=g-import-not-at-top
-  from gan_jax.data.dataset import load_or_prepare  # pylint: disable=g-import-not-at-top
+  from gan_jax.data.prepare import load_or_prepare  # pylint: disable=g-import-not-at-top
   from gan_jax.data.sources import mnist5k, stacked_mnist5k  # pylint: disable=g-import-not-at-top
   config = dcgan_stacked_mnist5k.get_config('tiny')
   config.data.data_dir = str(tmp_path_factory.mktemp('stacked_mnist5k'))

@@ -66,7 +66,7 @@ class StackedMnist5k(stacking.StackedSource):
     return dict(PROVENANCE)
 
   def load(self, data_config) -> records.SourceData:
-    from gan_jax.data.dataset import load_or_prepare  # pylint: disable=g-import-not-at-top  (it imports the sources)
+    from gan_jax.data.prepare import load_or_prepare  # pylint: disable=g-import-not-at-top  (only when used)
     arrays, _, _, _ = load_or_prepare(digit_config(data_config), mnist5k.Mnist5k())
     counts = stack_counts(data_config.num_samples, data_config.val_fraction, data_config.test_fraction)
     parts = []
