@@ -1,7 +1,8 @@
-"""The embedded offline default: DCGAN on the bundled 8x8 digits upscaled to 32x32 (1 channel).
+"""DCGAN on scikit-learn's 8x8 digits upscaled to 32x32 (1 channel): quick looks and the tests' config (:tiny).
+The README's main job is configs/dcgan_mnist5k.py, this network and schedule on real MNIST digits.
 
-About 5 minutes on 2 CPU cores, recognisable digits; evaluated on val every 1000 steps with the digits
-classifier (FID in its feature space, and mode statistics), keeping the best checkpoint.
+2.5 minutes on 2 idle CPU cores (BENCHMARKS.md), recognisable digits; evaluated on val every 1000 steps with
+the digits classifier (FID in its feature space, and mode statistics), keeping the best checkpoint.
   python launch.py --config configs/dcgan_digits.py --workdir runs/dcgan_digits
   python launch.py --config configs/dcgan_digits.py:small --workdir /tmp/digits_small   # smoke test (:tiny = tests)
 """

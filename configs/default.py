@@ -21,8 +21,8 @@ def get_config() -> ml_collections.ConfigDict:
 
   # ---------------------------------------- data
   config.data = ml_collections.ConfigDict()
-  # a gan_jax source (digits, mnist5k, stacked_digits, ring2d, grid2d, image_folder) or any tfds image dataset
-  # [cache, classifier, data_identity]
+  # a gan_jax source (digits, mnist5k, stacked_digits, stacked_mnist5k, ring2d, grid2d, image_folder) or any tfds
+  # image dataset [cache, classifier, data_identity]
   config.data.name = 'digits'
   config.data.data_dir = ''   # tfds data dir; '' = $TFDS_DATA_DIR or ~/tensorflow_datasets [free]
   config.data.download = False   # allow tfds to download a catalogue dataset that is not prepared
@@ -33,7 +33,7 @@ def get_config() -> ml_collections.ConfigDict:
   config.data.label_key = 'label'
   config.data.image_size = 32   # output resolution (square); ignored by 2D point datasets [cache, classifier, shape]
   config.data.channels = 1   # 1 or 3 [cache, classifier, shape]
-  # synthetic sources (ring2d, grid2d, stacked_digits): examples generated [cache, classifier, data_identity]
+  # generated sources (ring2d, grid2d, stacked_*): examples generated [cache, classifier, data_identity]
   config.data.num_samples = 100_000
   # tf.image.resize method: bilinear, bicubic, nearest, area, lanczos3, ... [cache, classifier]
   config.data.resize_method = 'bilinear'

@@ -106,8 +106,8 @@ KEYS: Tuple[Key, ...] = (
     _k('num_processes', 0, Int(0, meaning=' (0 = detected)'), '0: detected', FREE),
     _k('process_id', -1, Int(-1, meaning=' (-1 = detected)'), '-1: detected', FREE),
     # ---------------------------------------------------------------- data
-    _k('data.name', 'digits', STR, 'a gan_jax source (digits, mnist5k, stacked_digits, ring2d, grid2d, '
-       'image_folder) or any tfds image dataset', _ID, _CACHE, _CLS),
+    _k('data.name', 'digits', STR, 'a gan_jax source (digits, mnist5k, stacked_digits, stacked_mnist5k, ring2d, '
+       'grid2d, image_folder) or any tfds image dataset', _ID, _CACHE, _CLS),
     _k('data.data_dir', '', STR, "tfds data dir; '' = $TFDS_DATA_DIR or ~/tensorflow_datasets", FREE),
     _k('data.download', False, BOOL, 'allow tfds to download a catalogue dataset that is not prepared'),
     _k('data.path', '', STR, 'image_folder: the folder of images (class subfolders become labels)', _ID, _CACHE, _CLS),
@@ -115,7 +115,7 @@ KEYS: Tuple[Key, ...] = (
     _k('data.label_key', 'label', STR, "tfds feature holding the label ('' = unlabelled)", _ID, _CACHE, _CLS),
     _k('data.image_size', 32, Int(1), 'output resolution (square); ignored by 2D point datasets', _SHAPE, _CACHE, _CLS),
     _k('data.channels', 1, Int(1, 3), '1 or 3', _SHAPE, _CACHE, _CLS),
-    _k('data.num_samples', 100_000, Int(1), 'synthetic sources (ring2d, grid2d, stacked_digits): examples generated',
+    _k('data.num_samples', 100_000, Int(1), 'generated sources (ring2d, grid2d, stacked_*): examples generated',
        _ID, _CACHE, _CLS),
     _k('data.resize_method', 'bilinear', STR, 'tf.image.resize method: bilinear, bicubic, nearest, area, '
        'lanczos3, ...', _CACHE, _CLS),

@@ -7,49 +7,15 @@ from typing import Dict, Iterator, Optional
 
 import numpy as np
 
-from gan_jax.core.errors import ConfigError, DataError
-from gan_jax.data import cache, cleaning, pipeline, preprocess, report as report_lib, subset
+from gan_jax.core.errors import ConfigError
+from gan_jax.data import pipeline, preprocess, report as report_lib, subset
 from gan_jax.data import longtail, synthetic_mix
 from gan_jax.data.config_checks import validate_data_config
+from gan_jax.data.prepare import load_or_prepare
 from gan_jax.data.rebalance import make_sampler
-from gan_jax.data.records import SPLITS, CleanData
+from gan_jax.data.records import SPLITS
 from gan_jax.data.sources import get_source
-from gan_jax.data.splits import assign_splits
 from gan_jax.data.tf_env import tf
-
-
-def _prepare(data_config, source) -> tuple:
-  """Runs the prepare stage: read, clean, split, drop cross-split copies. Returns (arrays, report)."""
-  source_data = source.load(data_config)
-  log = cleaning.CleaningLog()
-  clean = cleaning.clean_examples(source_data, data_config, log)
-  clean.splits = assign_splits(clean.labels, [str(s) for s in clean.sources], clean.splits,
-                               data_config.val_fraction, data_config.test_fraction, data_config.split_seed,
-                               data_config.resplit)
-  cfg = data_config.clean
-  if cfg.enabled and cfg.cross_split_duplicates:
-    near = -1 if (source_data.synthetic or source_data.kind == 'points') else cfg.near_duplicate_threshold
-    clean = cleaning.drop_cross_split_duplicates(clean, near, log, cfg.copy_max_distance)
-  arrays = _split_arrays(clean)
-  meta = {
-      'kind': source_data.kind,
-      'num_classes': int(source_data.num_classes),
-      'label_names': source_data.label_names,
-      'mode_centers': None if source_data.mode_centers is None else np.asarray(source_data.mode_centers).tolist(),
-      'mode_std': source_data.mode_std,
-      'splits_from': 'source' if source_data.has_splits and not data_config.resplit else 'fractions',
-      **({'provenance': source_data.provenance} if source_data.provenance else {}),
-  }
-  return arrays, report_lib.build_report(data_config.name, arrays, log, source_data.notes, meta)
-
-
-def _split_arrays(clean: CleanData) -> Dict[str, Dict[str, np.ndarray]]:
-  out = {}
-  for split in SPLITS:
-    part = clean.take(clean.splits == split)
-    out[split] = {'data': part.data, 'labels': part.labels.astype(np.int64),
-                  'sources': np.asarray([str(s) for s in part.sources], dtype=str)}
-  return out
 
 
 class PreparedDataset:
@@ -117,22 +83,12 @@ def prepare_dataset(config, workdir: Optional[str] = None, process_index: int = 
   validate_data_config(config)
   data_config = config.data
   source = get_source(data_config.name)
-  directory = cache.cache_dir(data_config, cache.cache_key(data_config, source.fingerprint(data_config)))
-  loaded = cache.load(directory) if data_config.cache else None
-  if loaded is None:
-    if data_config.cache and process_index == 0:
-      cache.check_writable(data_config, directory)   # before the work, not after it
-    arrays, report = _prepare(data_config, source)
-    if not len(arrays['train']['labels']):
-      raise DataError(f'{data_config.name}: no train examples left after cleaning '
-                      f'(dropped: {report["counts_by_reason"]}); see data.clean.*')
-    if data_config.cache and process_index == 0:
-      cache.save(directory, arrays, report)
-  else:
-    arrays, report = loaded
+  arrays, report, directory, hit = load_or_prepare(data_config, source, write_cache=process_index == 0)
   # Long tail first (on the real train split), then synthetic examples on top: both after the cache.
   arrays, report = synthetic_mix.apply_synthetic(data_config, *longtail.apply_imbalance(data_config, arrays, report))
-  report = {**report, 'cache_dir': directory if data_config.cache else None, 'cache_hit': loaded is not None}
+  # Provenance describes the source, not the cached arrays: read afresh, so a cache from before it has it too.
+  report = {**report, 'provenance': source.provenance(data_config),
+            'cache_dir': directory if data_config.cache else None, 'cache_hit': hit}
   ds = PreparedDataset(config, arrays, report, process_index, process_count)
   if ds.train_subset is not None:
     report['train_subset'] = subset.subset_report(arrays['train']['labels'], ds.train_subset,

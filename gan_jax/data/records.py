@@ -49,7 +49,6 @@ class SourceData:
   mode_centers: Optional[np.ndarray] = None  # points: float64 [K, 2]
   mode_std: Optional[float] = None
   notes: List[str] = dataclasses.field(default_factory=list)
-  provenance: Optional[dict] = None          # where the data came from, its licence and citation (data_report.json)
 
 
 @dataclasses.dataclass

@@ -108,9 +108,11 @@ def imbalance_ratio(counts: Dict[str, int]) -> float:
 
 
 def format_report_summary(report: dict) -> str:
-  """A few lines for `launch.py --mode=prepare`: kept per split, drops by reason, conversions, classes."""
+  """A few lines for `launch.py --mode=prepare`: kept per split, where from, drops by reason, conversions, classes."""
   kept = report['kept']
   lines = [f"dataset {report['dataset']}: kept train={kept['train']} val={kept['val']} test={kept['test']}"]
+  if report.get('provenance'):
+    lines.append(f"from {report['provenance']['source']}; licence: {report['provenance']['licence']}")
   dropped = report['counts_by_reason']
   lines.append(f'dropped {sum(dropped.values())}' +
                (': ' + ', '.join(f'{k}={v}' for k, v in dropped.items()) if dropped else ''))

@@ -38,6 +38,7 @@ def test_planted_faults_are_counted_exactly(data_config, faulty_folder, tmp_path
   assert sum(report['class_counts']['test'].values()) == len(clean_test)
   assert ds.num_classes == 2 and report['label_names'] == ['cat', 'dog']
   assert ds.example_shape == (16, 16, 3)
+  assert path in report['provenance']['source'] and report['provenance']['licence'] == 'unknown: supplied by the user'
   images = ds.split_arrays('train')['image']
   assert images.dtype == np.float32 and images.min() >= -1 and images.max() <= 1
   assert 'undecodable=2' in format_report_summary(report)

@@ -28,6 +28,9 @@ def test_mocked_catalogue_dataset_end_to_end(data_config, tmp_path, name, channe
   assert details == {'train', 'val'}
   assert len(ds.split_arrays('test')['image']) == 0
   assert ds.num_classes == 10 and ds.example_shape == (16, 16, channels)
+  # Provenance from the builder's info: its citation and homepage.
+  assert {'mnist': 'LeCun', 'cifar10': 'Krizhevsky'}[name] in report['provenance']['citation']
+  assert report['provenance']['homepage'].startswith('http')
   batch = next(ds.train_iterator(8))
   assert batch['image'].shape == (8, 16, 16, channels) and batch['image'].dtype == np.float32
   assert batch['label'].dtype == np.int32 and -1 <= batch['image'].min() <= batch['image'].max() <= 1

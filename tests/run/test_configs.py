@@ -1,14 +1,18 @@
-"""Every experiment config (and its :small / :tiny switch) passes validation for training."""
+"""Every experiment config (and its :small / :tiny switch) passes validation for training; README's two commands
+are the real-MNIST main job and the command CI runs."""
 
 import importlib
+import pathlib
+import re
 
 import pytest
 
 from gan_jax.config_checks import validate_config
 from gan_jax.core.errors import ConfigError
 
-CONFIGS = ('dcgan_digits', 'dcgan_mnist', 'dcgan_cifar10', 'gan_ring2d', 'gan_grid2d', 'dcgan_stacked_digits',
-           'sngan_digits', 'cgan_digits', 'acgan_digits', 'sngan_cifar10', 'cgan_pd_cifar10')
+CONFIGS = ('dcgan_digits', 'dcgan_mnist', 'dcgan_mnist5k', 'dcgan_cifar10', 'gan_ring2d', 'gan_grid2d',
+           'dcgan_stacked_digits', 'dcgan_stacked_mnist5k', 'sngan_digits', 'cgan_digits', 'acgan_digits',
+           'sngan_cifar10', 'cgan_pd_cifar10')
 NEEDS_INCEPTION = ('dcgan_cifar10', 'sngan_cifar10', 'cgan_pd_cifar10')
 
 
@@ -35,3 +39,13 @@ def test_published_sngan_hyperparameters():
     assert (config.loss.n_critic, config.train.batch_size, config.train.steps) == (5, 64, 100_000)
     assert config.optim.schedule == 'linear' and config.model.name == 'resnet' and config.model.d_spectral_norm
   assert importlib.import_module('configs.cgan_pd_cifar10').get_config().model.conditional == 'projection'
+
+
+def test_readme_main_command_is_the_real_mnist_job_and_ci_runs_its_test_command():
+  root = pathlib.Path(__file__).resolve().parents[2]
+  setup = (root / 'README.md').read_text().split('## Set up and run', 1)[1]
+  main, tests = re.findall(r'```bash\n(.*?)\n```', setup, re.S)[:2]
+  assert main.endswith('python launch.py --config configs/dcgan_mnist5k.py --workdir runs/dcgan_mnist5k')
+  validate_config(importlib.import_module('configs.dcgan_mnist5k').get_config(), 'train')
+  ci = (root / '.ci' / 'run').read_text().strip().splitlines()
+  assert ci[-1] == tests

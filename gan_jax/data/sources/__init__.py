@@ -1,10 +1,12 @@
 """Data sources by name: gan_jax's own sources, then any tfds catalogue image dataset.
 
 Sources that need tensorflow_datasets (`digits` and the catalogue) are imported when asked for, so the
-numpy sources (ring2d, grid2d, stacked_digits, mnist5k, image_folder) work without TensorFlow installed.
+numpy sources (ring2d, grid2d, stacked_digits, mnist5k, stacked_mnist5k, image_folder) work without TensorFlow
+installed.
 """
 
-from gan_jax.data.sources import image_folder, mnist5k, points, stacked_digits  # noqa: F401  (register themselves)
+from gan_jax.data.sources import (image_folder, mnist5k, points, stacked_digits,  # noqa: F401  (register themselves)
+                                  stacked_mnist5k)
 from gan_jax.data.sources.registry import SOURCES, Source
 
 

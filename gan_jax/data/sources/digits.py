@@ -7,7 +7,7 @@ import tensorflow_datasets as tfds
 
 from gan_jax.data import files, records
 from gan_jax.data.sources import registry, tfds_catalog
-from gan_jax.data.sources.sklearn_digits import load_sklearn_digits
+from gan_jax.data.sources.sklearn_digits import PROVENANCE, load_sklearn_digits
 
 
 class GanJaxDigits(tfds.core.GeneratorBasedBuilder):
@@ -44,6 +44,11 @@ class DigitsSource(tfds_catalog.TfdsSource):   # registered as `digits` by sourc
 
   def validate(self, data_config) -> None:
     del data_config  # any image size / channel count works
+
+  def provenance(self, data_config) -> dict:
+    del data_config   # the builder wraps scikit-learn's copy: its metadata would say less than this
+    return {**PROVENANCE, 'source': "scikit-learn's load_digits through gan_jax's tfds builder gan_jax_digits "
+                                    '(shipped with scikit-learn, no download)'}
 
   def builder(self, data_config):
     return GanJaxDigits(data_dir=tfds_catalog.tfds_data_dir(data_config))

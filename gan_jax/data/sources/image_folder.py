@@ -91,6 +91,12 @@ class ImageFolder(Source):
       digest.update(os.fsencode(e.path) + f'\0{state}\n'.encode())
     return digest.hexdigest()
 
+  def provenance(self, data_config) -> dict:
+    unknown = 'unknown: supplied by the user'
+    return {'source': f'the image folder {os.path.abspath(data_config.path)} (data.path), supplied by the user',
+            'content': 'the images found there (class subfolders become labels)', 'licence': unknown,
+            'citation': unknown}
+
   def load(self, data_config) -> records.SourceData:
     if not os.path.isdir(data_config.path):
       raise DataError(f'data.path={data_config.path!r}: folder not found')

@@ -81,6 +81,10 @@ class Mnist5k(Source):
     except OSError:
       return 'missing'   # load() reports it
 
+  def provenance(self, data_config) -> dict:
+    del data_config
+    return dict(PROVENANCE)
+
   def load(self, data_config) -> records.SourceData:
     del data_config
     images, labels = load_mnist5k(locate())
@@ -92,5 +96,4 @@ class Mnist5k(Source):
                                   payload=images[start:stop])
 
     return records.SourceData(kind='image', chunks=chunks(), num_classes=10, synthetic=False,
-                              label_names=[str(c) for c in range(10)],
-                              provenance=dict(PROVENANCE))
+                              label_names=[str(c) for c in range(10)])

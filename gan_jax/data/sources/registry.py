@@ -20,6 +20,11 @@ class Source:
     del data_config
     return ''
 
+  def provenance(self, data_config) -> dict:
+    """Where the data come from, for data_report.json: {'source', 'content', 'licence', 'citation', ...}, each a
+    line of text ('unknown: ...' or 'none needed: ...' rather than missing). Reads metadata only, never the data."""
+    raise NotImplementedError
+
   def load(self, data_config):
     """Returns records.SourceData; raises DataError when the data cannot be read."""
     raise NotImplementedError

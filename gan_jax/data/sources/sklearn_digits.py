@@ -5,6 +5,15 @@ from typing import Tuple
 
 import numpy as np
 
+PROVENANCE = {
+    'source': 'the scikit-learn package (sklearn.datasets.load_digits): shipped with it, no download',
+    'content': "1,797 8x8 grey digits (counts 0..16 of 4x4 blocks, scaled to 0..255): the test set of UCI's "
+               'Optical Recognition of Handwritten Digits (13 writers)',
+    'licence': 'the digits: CC BY 4.0 (UCI Machine Learning Repository); scikit-learn: BSD-3-Clause',
+    'citation': 'E. Alpaydin, C. Kaynak. Optical Recognition of Handwritten Digits. UCI Machine Learning '
+                'Repository, 1998. https://archive.ics.uci.edu/ml/datasets/Optical+Recognition+of+Handwritten+Digits',
+}
+
 
 @functools.lru_cache(maxsize=1)
 def load_sklearn_digits() -> Tuple[np.ndarray, np.ndarray]:

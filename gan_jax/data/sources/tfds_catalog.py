@@ -6,7 +6,7 @@ import numpy as np
 
 from gan_jax.core.errors import ConfigError, DataError
 from gan_jax.data import records
-from gan_jax.data.sources.registry import Source
+from gan_jax.data.sources.registry import SOURCES, Source
 from gan_jax.data.tf_env import tf, tfds
 
 _CHUNK = 1024
@@ -33,14 +33,30 @@ class TfdsSource(Source):
       tfds.builder_cls(base)
     except Exception:  # tfds raises DatasetNotFoundError (and others for malformed names)
       raise ConfigError(
-          f'data.name={self.name!r} is neither a gan_jax source (digits, grid2d, image_folder, ring2d, '
-          'stacked_digits) nor a tfds catalogue dataset') from None
+          f'data.name={self.name!r} is neither a gan_jax source ({", ".join(sorted(SOURCES.names()))}) nor a tfds '
+          'catalogue dataset') from None
 
   def builder(self, data_config):
     return tfds.builder(self.name, data_dir=tfds_data_dir(data_config))
 
   def fingerprint(self, data_config) -> str:
     return f'{self.name}@{tfds_data_dir(data_config)}'
+
+  def provenance(self, data_config) -> dict:
+    """From the builder's DatasetInfo (description, homepage, citation, redistribution licence): metadata only."""
+    where = f'in {tfds_data_dir(data_config)}'
+    try:
+      info = self.builder(data_config).info
+    except Exception as e:  # provenance never stops a run whose data were read: say what is missing instead
+      unknown = f'unknown: its tfds builder info could not be read ({type(e).__name__})'
+      return {'source': f'the tfds catalogue dataset {self.name} {where}', 'content': unknown, 'licence': unknown,
+              'citation': unknown}
+    not_stated = 'not stated in its tfds metadata; see the homepage'
+    licence = getattr(info.redistribution_info, 'license', '') if info.redistribution_info else ''
+    description = ' '.join((info.description or '').strip().split('\n\n')[0].split())
+    return {'source': f'the tfds catalogue dataset {info.full_name} {where} (tensorflow_datasets)',
+            'content': description[:300] or not_stated, 'homepage': info.homepage or not_stated,
+            'licence': licence.strip() or not_stated, 'citation': (info.citation or '').strip() or not_stated}
 
   def ensure_prepared(self, builder, data_config) -> None:
     """Checks preparedness BEFORE anything can download: offline, tfds retries for minutes."""
