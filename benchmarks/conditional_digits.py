@@ -42,13 +42,16 @@ flags.DEFINE_string('results', '', 'Results files prefix (.json/.md); \'\' = ben
 FLAGS = flags.FLAGS
 
 MODELS = {'dcgan': 'dcgan_digits', 'sngan': 'sngan_digits', 'cgan': 'cgan_digits', 'cgan_ns': 'cgan_digits',
+          'cgan_nosn': 'cgan_digits',
           'acgan': 'acgan_digits', 'acgan_paper': 'acgan_digits', 'reacgan': 'reacgan_digits'}
 OVERRIDES = {'acgan_paper': {'loss.ac_fake_weight': 1.0},   # config keys a model row changes
-             'cgan_ns': {'loss.name': 'non_saturating'}}
+             'cgan_ns': {'loss.name': 'non_saturating'},
+             'cgan_nosn': {'model.d_spectral_norm': False}}
 LABELS = {'dcgan': 'DCGAN', 'sngan': 'SNGAN (ResNet, SN, hinge, n_critic 5)', 'cgan': 'cGAN (cBN G, projection D)',
           'acgan': 'AC-GAN (cBN G, AC head on reals only)',
           'acgan_paper': "AC-GAN, the paper's objective (AC head on reals and fakes)",
-          'reacgan': 'ReACGAN (cBN G, D2D-CE)', 'cgan_ns': 'cGAN with the non-saturating loss (not hinge)'}
+          'reacgan': 'ReACGAN (cBN G, D2D-CE)', 'cgan_ns': 'cGAN with the non-saturating loss (not hinge)',
+          'cgan_nosn': 'cGAN without spectral norm on D'}
 COLUMNS = ('fid', 'intra_fid', 'precision', 'recall', 'conditional_accuracy', 'cas', 'svc_accuracy', 'step_time')
 # Results written before loss.ac_fake_weight existed: their 'acgan' runs had the paper's objective.
 _RENAMED_BEFORE_AC_FAKE_WEIGHT = {'acgan': 'acgan_paper'}
