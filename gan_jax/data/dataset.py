@@ -9,7 +9,7 @@ import numpy as np
 
 from gan_jax.core.errors import ConfigError, DataError
 from gan_jax.data import cache, cleaning, pipeline, preprocess, report as report_lib, subset
-from gan_jax.data import longtail, synthetic_mix
+from gan_jax.data import longtail, smote, synthetic_mix
 from gan_jax.data.config_checks import validate_data_config
 from gan_jax.data.rebalance import make_sampler
 from gan_jax.data.records import SPLITS, CleanData
@@ -130,8 +130,10 @@ def prepare_dataset(config, workdir: Optional[str] = None, process_index: int = 
       cache.save(directory, arrays, report)
   else:
     arrays, report = loaded
-  # Long tail first (on the real train split), then synthetic examples on top: both after the cache.
-  arrays, report = synthetic_mix.apply_synthetic(data_config, *longtail.apply_imbalance(data_config, arrays, report))
+  # Long tail first (on the real train split), then SMOTE rows or synthetic examples on top: after the cache.
+  arrays, report = longtail.apply_imbalance(data_config, arrays, report)
+  arrays, report = smote.apply_smote(data_config, arrays, report, config.seed)
+  arrays, report = synthetic_mix.apply_synthetic(data_config, arrays, report)
   report = {**report, 'cache_dir': directory if data_config.cache else None, 'cache_hit': loaded is not None}
   ds = PreparedDataset(config, arrays, report, process_index, process_count)
   if ds.train_subset is not None:
