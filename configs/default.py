@@ -48,18 +48,24 @@ def get_config() -> ml_collections.ConfigDict:
   config.data.train_fraction = 1.0
   config.data.test_fraction = 0.1   # fraction of the examples in the test split [cache, classifier, data_identity]
   config.data.split_seed = 0   # seed of the stratified split [cache, classifier, data_identity]
-  # class imbalance: none | oversample | undersample | target (data.target_distribution)
+  # class imbalance: none | oversample | undersample | target (data.target_distribution) | smote (imbalanced-learn's
+  # SMOTE rows added to the real train split)
   config.data.rebalance = 'none'
+  # rebalance=smote: k_neighbors (same-class nearest neighbours); every minority class needs k + 1 train images
+  config.data.smote_k = 5
   config.data.target_distribution = ml_collections.config_dict.placeholder(dict)   # rebalance=target: {label: weight}
   # >= 1: class i keeps n_max * (1/IF)**(i/(K-1)) train examples (Cao et al. 2019); 1 = off [train_membership]
   config.data.imbalance_factor = 1.0
   # image folder (one subfolder per class, e.g. from --mode=synthesize) added to train; '' = none [train_membership]
   config.data.synthetic_path = ''
-  # balance: top each class up to the largest real class | all | fraction (data.synthetic_fraction)
-  # [train_membership]
+  # balance: top each class up to the largest real class | all | fraction (data.synthetic_fraction) | multiple
+  # (data.synthetic_multiple) [train_membership]
   config.data.synthetic_fill = 'balance'
   # synthetic_fill='fraction': add this fraction of the real train count, evenly over classes [train_membership]
   config.data.synthetic_fraction = 0.5
+  # synthetic_fill='multiple': top every class up to round(m * the largest real class) real + synthetic examples (1
+  # = balance) [train_membership]
+  config.data.synthetic_multiple = 1.0
   config.data.cache = True   # tf.data cache of the prepared splits
   config.data.deterministic = True   # tf.data deterministic order
   config.data.prefetch = 2   # batches prefetched; 0 = none, -1 = AUTOTUNE
@@ -214,6 +220,13 @@ def get_config() -> ml_collections.ConfigDict:
   config.classifier.class_weighting = 'none'   # downstream: none | inverse | effective_number (Cui et al. 2019)
   config.classifier.cb_beta = 0.999   # downstream effective_number: beta
   config.classifier.train_data = 'real'   # downstream: real | synthetic | real+synthetic
+  # downstream: ce | logit_adjusted (Menon et al. 2021, classifier.tau) | ldam (Cao et al. 2019: margins 0.5 *
+  # (n_min / n_j)^(1/4), scale 30, cosine head)
+  config.classifier.loss = 'ce'
+  config.classifier.tau = 1.0   # downstream logit_adjusted: trains on logits + tau * log(train class prior)
+  # downstream: from this step on, effective-number class weights with beta 0.9999 (Cao et al. 2019's deferred re-
+  # weighting, DRW); 0 = off
+  config.classifier.drw_start = 0
 
   # ---------------------------------------- synthesize (--mode=synthesize)
   config.synthesize = ml_collections.ConfigDict()
@@ -221,6 +234,11 @@ def get_config() -> ml_collections.ConfigDict:
   config.synthesize.truncation = 0.0   # > 0: latents from a normal truncated to [-t, t]; 0 = off
   config.synthesize.temperature = 1.0   # latents scaled by this
   config.synthesize.replace = False   # replace a previous synthesize output in out_dir (with its manifest.json)
+  # keep an image only when the evaluation classifier gives its requested class at least this probability; 0 = off
+  config.synthesize.min_confidence = 0.0
+  # min_confidence > 0: at most this many times the requested count is drawn per class; a class that keeps fewer is
+  # refused
+  config.synthesize.max_draws = 20
 
   # ---------------------------------------- interpolate (--mode=interpolate)
   config.interpolate = ml_collections.ConfigDict()

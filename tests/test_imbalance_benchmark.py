@@ -48,11 +48,57 @@ def test_every_generator_is_a_valid_conditional_config_of_its_family():
   for name, make in bench.GENERATORS.items():
     config = make(bench.base_config('/nonexistent', 10.0, 0, 16), 30, 16)
     validate_config(config, devices=False)
-    assert config.model.conditional == 'projection' and config.data.imbalance_factor == 10.0, name
+    expected = 'acgan' if name == 'acgan' else 'projection'
+    assert config.model.conditional == expected and config.data.imbalance_factor == 10.0, name
     # The VAE's network widths are its own keys (config.vae); the GANs' are config.model's.
     widths = ((config.vae.encoder_width, config.vae.decoder_width) if config.model.name == 'vae'
               else (config.model.g_width, config.model.d_width))
     assert config.train.steps == 30 and widths == (16, 16), name
   assert bench.GENERATORS['cgan_da'](bench.base_config('/x', 10.0, 0, 16), 30, 16).gan_aug.policy
   assert bench.GENERATORS['cvae'](bench.base_config('/x', 10.0, 0, 16), 30, 16).model.name == 'vae'
-  assert set(bench.GENERATIVE) == {f'{g}_{use}' for g in bench.GENERATORS for use in ('balance', 'only')}
+  assert set(bench.GENERATIVE) == {f'{g}_{use}' for g in bench.GENERATORS for use in bench.USES}
+
+
+def test_issue_24_rows_build_valid_downstream_configs(tmp_path):
+  bench = _module()
+  from gan_jax.config_checks import validate_config  # pylint: disable=g-import-not-at-top
+  base = bench.base_config(str(tmp_path), 100.0, 0, 16)
+  smote = bench.classical_config(base, 'smote', smote_k=2)
+  assert (smote.data.rebalance, smote.data.smote_k) == ('smote', 2)
+  la, ldam = bench.classical_config(base, 'la', tau=1.5), bench.classical_config(base, 'ldam_drw')
+  assert (la.classifier.loss, la.classifier.tau) == ('logit_adjusted', 1.5)
+  assert (ldam.classifier.loss, ldam.classifier.drw_start) == ('ldam', 320)   # 80% of 400 steps (Cao et al.)
+  for method in bench.CLASSICAL:
+    validate_config(bench.classical_config(base, method), 'train_downstream', devices=False)
+  # Real + synthetic: 1x / 3x balance, filtered or not, with CE / LA / LDAM-DRW; and CAS.
+  mix = bench.generative_config(base, 'cgan_x3_filtered_ldam_drw', str(tmp_path))
+  assert (mix.data.synthetic_fill, mix.data.synthetic_multiple, mix.classifier.loss) == ('multiple', 3.0, 'ldam')
+  assert bench.USES['x3_filtered_ldam_drw'].filtered and not bench.USES['balance_la'].filtered
+  assert bench.generative_config(base, 'cvae_only', str(tmp_path)).classifier.train_data == 'synthetic'
+  assert len(bench.USES) == 2 * 2 * 3 + 1 and all(method in bench.LABELS for method in bench.GENERATIVE)
+  for method in bench.GENERATIVE:
+    validate_config(bench.generative_config(base, method, str(tmp_path)), 'train_downstream', devices=False)
+  assert bench.LABELS['cgan_x3_filtered_la'] == 'real + cGAN samples to 3x balance, filtered, logit adjustment'
+
+
+def test_dry_run_validates_the_selected_runs_and_trains_nothing(tmp_path, monkeypatch, capsys):
+  bench = _module()
+  from gan_jax.core import xla_flags  # pylint: disable=g-import-not-at-top
+  monkeypatch.setattr(xla_flags, 'configure_xla_for_cpu', lambda: '')   # leave this process's XLA_FLAGS alone
+  bench.main(['--out', str(tmp_path), '--factors', '100', '--gan_factors', '100', '--seeds', '0', '--gan_seeds', '0',
+              '--methods', 'plain', 'smote', 'la', 'ldam_drw', 'acgan_x3_filtered_la', 'cgan_balance',
+              '--compare', 'acgan_x3_filtered_la:ldam_drw', '--dry_run'])
+  out = capsys.readouterr().out
+  assert out.count('dry run:') == 6 and 'not run' in out and 'at IF=100: not run' in out
+  assert not (tmp_path / 'results.jsonl').exists() and not (tmp_path / 'acgan').exists()
+
+
+def test_difference_is_in_combined_standard_errors():
+  bench = _module()
+  runner = types.SimpleNamespace(done={})
+  for seed, (a, b) in enumerate(((0.90, 0.80), (0.92, 0.82), (0.94, 0.84))):
+    runner.done[('x', 100.0, seed)] = {'balanced_accuracy': a}
+    runner.done[('y', 100.0, seed)] = {'balanced_accuracy': b}
+  # d = 10 points, each s.e. 2 / sqrt(3) = 1.155 points -> combined sqrt(2) * 1.155 = 1.633
+  assert bench.difference(runner, 'x', 'y', 100.0, [0, 1, 2]) == (
+      'x - y at IF=100: +10.0 ± 1.6 points (more than 2 combined standard errors)')

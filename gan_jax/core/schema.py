@@ -132,16 +132,20 @@ KEYS: Tuple[Key, ...] = (
        _CACHE, _CLS),
     _k('data.split_seed', 0, Int(0), 'seed of the stratified split', _ID, _CACHE, _CLS),
     _k('data.rebalance', 'none', STR, 'class imbalance: none | oversample | undersample | target '
-       '(data.target_distribution)'),
+       "(data.target_distribution) | smote (imbalanced-learn's SMOTE rows added to the real train split)"),
+    _k('data.smote_k', 5, Int(1), 'rebalance=smote: k_neighbors (same-class nearest neighbours); every minority '
+       'class needs k + 1 train images'),
     _k('data.target_distribution', None, OPTIONAL_DICT, 'rebalance=target: {label: weight}', placeholder='dict'),
     _k('data.imbalance_factor', 1.0, Float(1), '>= 1: class i keeps n_max * (1/IF)**(i/(K-1)) train examples (Cao '
        'et al. 2019); 1 = off', _TRAIN),
     _k('data.synthetic_path', '', STR, "image folder (one subfolder per class, e.g. from --mode=synthesize) added to "
        "train; '' = none", _TRAIN),
     _k('data.synthetic_fill', 'balance', STR, 'balance: top each class up to the largest real class | all | '
-       'fraction (data.synthetic_fraction)', _TRAIN),
+       'fraction (data.synthetic_fraction) | multiple (data.synthetic_multiple)', _TRAIN),
     _k('data.synthetic_fraction', 0.5, Float(0, 1, low_open=True), "synthetic_fill='fraction': add this fraction of "
        'the real train count, evenly over classes', _TRAIN),
+    _k('data.synthetic_multiple', 1.0, Float(1), "synthetic_fill='multiple': top every class up to round(m * the "
+       'largest real class) real + synthetic examples (1 = balance)', _TRAIN),
     _k('data.augment.hflip', 0.0, PROB, 'horizontal flip'),
     _k('data.augment.rotate', 0.0, PROB, 'rotation by up to augment_params.max_degrees'),
     _k('data.augment.crop', 0.0, PROB, 'pad by augment_params.crop_padding (reflect), crop back'),
@@ -263,11 +267,20 @@ KEYS: Tuple[Key, ...] = (
     _k('classifier.class_weighting', 'none', STR, 'downstream: none | inverse | effective_number (Cui et al. 2019)'),
     _k('classifier.cb_beta', 0.999, Float(0, 1, high_open=True), 'downstream effective_number: beta'),
     _k('classifier.train_data', 'real', STR, 'downstream: real | synthetic | real+synthetic'),
+    _k('classifier.loss', 'ce', STR, 'downstream: ce | logit_adjusted (Menon et al. 2021, classifier.tau) | ldam '
+       '(Cao et al. 2019: margins 0.5 * (n_min / n_j)^(1/4), scale 30, cosine head)'),
+    _k('classifier.tau', 1.0, Float(0), 'downstream logit_adjusted: trains on logits + tau * log(train class prior)'),
+    _k('classifier.drw_start', 0, Int(0, meaning=' (0 = off)'), 'downstream: from this step on, effective-number '
+       "class weights with beta 0.9999 (Cao et al. 2019's deferred re-weighting, DRW); 0 = off"),
     # ---------------------------------------------------------------- synthesize, interpolate
     _k('synthesize.out_dir', '', STR, "the synthetic image folder; '' = <workdir>/synthetic"),
     _k('synthesize.truncation', 0.0, Float(0), '> 0: latents from a normal truncated to [-t, t]; 0 = off'),
     _k('synthesize.temperature', 1.0, Float(0, low_open=True), 'latents scaled by this'),
     _k('synthesize.replace', False, BOOL, 'replace a previous synthesize output in out_dir (with its manifest.json)'),
+    _k('synthesize.min_confidence', 0.0, Float(0, 1, meaning=' (0 = off)'), "keep an image only when the evaluation "
+       "classifier gives its requested class at least this probability; 0 = off"),
+    _k('synthesize.max_draws', 20, Int(1), 'min_confidence > 0: at most this many times the requested count is drawn '
+       'per class; a class that keeps fewer is refused'),
     _k('interpolate.steps', 8, Int(2), 'images per slerp row, both end latents included'),
     _k('interpolate.rows', 8, Int(1), 'slerp rows of an unconditional model (conditional: one per class)'),
     _k('interpolate.truncations', (0.5, 1.0, 1.5, 2.0, 0.0), NUMBERS, 'truncation sweep columns: normal truncated '

@@ -97,6 +97,8 @@ def _check_imbalance_and_synthetic(data) -> None:
            'synthetic_fraction', data.synthetic_fraction, 'must be a number >= 0')
   _require(not data.synthetic_path or os.path.isdir(data.synthetic_path), 'synthetic_path', data.synthetic_path,
            'folder not found (a class-per-subfolder image folder, e.g. from --mode=synthesize)')
+  _require(not (data.synthetic_path and data.rebalance == 'smote'), 'synthetic_path', data.synthetic_path,
+           'data.rebalance=smote balances the real train split itself; use one of the two')
 
 
 def validate_data_config(config) -> None:

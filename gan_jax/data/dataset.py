@@ -9,7 +9,7 @@ import numpy as np
 
 from gan_jax.core.errors import ConfigError
 from gan_jax.data import pipeline, preprocess, report as report_lib, subset
-from gan_jax.data import longtail, synthetic_mix
+from gan_jax.data import longtail, smote, synthetic_mix
 from gan_jax.data.config_checks import validate_data_config
 from gan_jax.data.prepare import load_or_prepare
 from gan_jax.data.rebalance import make_sampler
@@ -84,8 +84,10 @@ def prepare_dataset(config, workdir: Optional[str] = None, process_index: int = 
   data_config = config.data
   source = get_source(data_config.name)
   arrays, report, directory, hit = load_or_prepare(data_config, source, write_cache=process_index == 0)
-  # Long tail first (on the real train split), then synthetic examples on top: both after the cache.
-  arrays, report = synthetic_mix.apply_synthetic(data_config, *longtail.apply_imbalance(data_config, arrays, report))
+  # Long tail first (on the real train split), then SMOTE rows or synthetic examples on top: after the cache.
+  arrays, report = longtail.apply_imbalance(data_config, arrays, report)
+  arrays, report = smote.apply_smote(data_config, arrays, report, config.seed)
+  arrays, report = synthetic_mix.apply_synthetic(data_config, arrays, report)
   # Provenance describes the source, not the cached arrays: read afresh, so a cache from before it has it too.
   report = {**report, 'provenance': source.provenance(data_config),
             'cache_dir': directory if data_config.cache else None, 'cache_hit': hit}

@@ -27,7 +27,8 @@ from gan_jax.data.sources import get_source
 IDENTITY_FIELDS = tuple(name.split('.', 1)[1] for name in schema.keys_with(schema.CLASSIFIER, 'data'))
 # Each run-specific key with the value that turns it off (configs/default.py's default).
 RUN_SPECIFIC = {'train_fraction': 1.0, 'rebalance': 'none', 'target_distribution': None, 'imbalance_factor': 1.0,
-                'synthetic_path': '', 'synthetic_fill': 'balance', 'synthetic_fraction': 0.5}
+                'synthetic_path': '', 'synthetic_fill': 'balance', 'synthetic_fraction': 0.5,
+                'smote_k': 5, 'synthetic_multiple': 1.0}
 RUN_SPECIFIC_GROUPS = ('augment',)   # every op probability set to 0
 STORAGE = ('data_dir', 'download', 'cache', 'deterministic', 'prefetch',
            'augment_params')   # augment_params: inert once every data.augment probability is 0

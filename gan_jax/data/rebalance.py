@@ -9,6 +9,8 @@ trainer use the same samplers where TensorFlow is not installed (tf.data calls t
   oversample   every class max_count times per epoch (minority examples repeat; epoch = K * max_count)
   undersample  every class min_count times per epoch (a fresh random subset; epoch = K * min_count)
   target       each slot draws a class from data.target_distribution, then an example of it (epoch = N)
+  smote        every example once per epoch, shuffled, as none: the data stage has added SMOTE rows to the
+               train split (gan_jax.data.smote)
 """
 
 from typing import Dict, Optional
@@ -53,6 +55,11 @@ class Shuffle(Sampler):
 
   def epoch_indices(self, epoch):
     return _epoch_rng(self.seed, epoch, 0).permutation(self.epoch_length).astype(np.int64)
+
+
+@SAMPLERS.register('smote')
+class SmoteShuffle(Shuffle):
+  """The train split already holds the SMOTE rows (gan_jax.data.smote): each row once per epoch."""
 
 
 class _PerClassSlots(Sampler):

@@ -9,6 +9,8 @@ dataset's shape (data.image_size square, data.channels), else DataError. How man
   balance   top every class up to the largest real train class count (what the folder holds, at most)
   fraction  round(data.synthetic_fraction * real train count) examples, split evenly over the classes
   all       every example of the folder (e.g. for a synthetic-only classifier, classifier.train_data=synthetic)
+  multiple  beyond balance: top every class up to round(data.synthetic_multiple * the largest real train class
+            count) real + synthetic examples (1 = balance; --mode=synthesize --num_per_class=N with N >= that)
 
 Within a class the examples with the smallest keyed hash of their file name (seeded by data.split_seed)
 are taken. Synthetic examples carry ids 'synthetic:<class>/<file>' (see `is_synthetic`); val and test
@@ -48,23 +50,30 @@ def is_synthetic(sources: np.ndarray) -> np.ndarray:
   return np.char.startswith(np.asarray(sources, dtype=str), SYNTHETIC_PREFIX)
 
 
+# Each fill: (real train counts [K], synthetic examples available [K], config.data) -> examples taken [K].
 @FILLS.register('balance')
-def _fill_balance(real: np.ndarray, available: np.ndarray, fraction: float) -> np.ndarray:
-  del fraction
+def _fill_balance(real: np.ndarray, available: np.ndarray, data_config) -> np.ndarray:
+  del data_config
   return np.minimum(available, real.max() - real)
 
 
 @FILLS.register('all')
-def _fill_all(real: np.ndarray, available: np.ndarray, fraction: float) -> np.ndarray:
-  del real, fraction
+def _fill_all(real: np.ndarray, available: np.ndarray, data_config) -> np.ndarray:
+  del real, data_config
   return available
 
 
 @FILLS.register('fraction')
-def _fill_fraction(real: np.ndarray, available: np.ndarray, fraction: float) -> np.ndarray:
-  total, k = int(round(fraction * real.sum())), len(real)
+def _fill_fraction(real: np.ndarray, available: np.ndarray, data_config) -> np.ndarray:
+  total, k = int(round(data_config.synthetic_fraction * real.sum())), len(real)
   wanted = np.full(k, total // k) + (np.arange(k) < total % k)
   return np.minimum(available, wanted)
+
+
+@FILLS.register('multiple')
+def _fill_multiple(real: np.ndarray, available: np.ndarray, data_config) -> np.ndarray:
+  target = int(round(data_config.synthetic_multiple * real.max()))
+  return np.minimum(available, np.maximum(target - real, 0))
 
 
 def read_manifest(path: str) -> Dict:
@@ -156,7 +165,7 @@ def apply_synthetic(data_config, arrays: Dict, report: dict) -> Tuple[Dict, dict
   k = report['num_classes']
   real = np.bincount(arrays['train']['labels'], minlength=k)
   available = np.bincount(labels, minlength=k)
-  take = FILLS.get(data_config.synthetic_fill)(real, available, data_config.synthetic_fraction)
+  take = FILLS.get(data_config.synthetic_fill)(real, available, data_config)
   index = _choose(labels, ids, take, data_config.split_seed)
   train = arrays['train']
   arrays = {**arrays, 'train': {'data': np.concatenate([train['data'], images[index]]),
@@ -165,7 +174,8 @@ def apply_synthetic(data_config, arrays: Dict, report: dict) -> Tuple[Dict, dict
   added = {str(c): int(n) for c, n in enumerate(take) if n}
   report = {**report, 'synthetic': {
       'path': os.path.abspath(data_config.synthetic_path), 'fill': data_config.synthetic_fill,
-      'fraction': float(data_config.synthetic_fraction), 'split': 'train', 'class_counts': added,
+      'fraction': float(data_config.synthetic_fraction), 'multiple': float(data_config.synthetic_multiple),
+      'split': 'train', 'class_counts': added,
       'available': {str(c): int(n) for c, n in enumerate(available)}, 'total': int(take.sum()),
       'train_total_with_synthetic': int(len(arrays['train']['labels'])), 'dropped': dropped}}
   return arrays, report

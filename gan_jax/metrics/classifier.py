@@ -32,11 +32,26 @@ from gan_jax.core.errors import DataError
 CLASSIFIER_FORMAT = 2   # 2: keyed by classifier_identity, trained on the reference data with CLASSIFIER_SEED
 
 
+class CosineDense(nn.Module):
+  """Cosine logits: <x / |x|, w_j / |w_j|> (Cao et al. 2019's NormedLinear, the head of their LDAM models)."""
+  features: int
+
+  @nn.compact
+  def __call__(self, x):
+    kernel = self.param('kernel', nn.initializers.lecun_normal(), (x.shape[-1], self.features))
+    unit = lambda v, axis: v / jnp.sqrt(jnp.sum(v * v, axis=axis, keepdims=True) + 1e-12)
+    return unit(x, -1) @ unit(kernel, 0)
+
+
 class ConvClassifier(nn.Module):
-  """x [N, H, W, C] in [-1, 1] -> (features [N, feature_dim] (post-ReLU), logits [N, num_classes])."""
+  """x [N, H, W, C] in [-1, 1] -> (features [N, feature_dim] (post-ReLU), logits [N, num_classes]).
+
+  cosine_head: cosine logits in [-1, 1] (CosineDense), for the downstream classifier's LDAM loss only; the
+  evaluation classifier never has one."""
   num_classes: int
   width: int = 32
   feature_dim: int = 128
+  cosine_head: bool = False
 
   @nn.compact
   def __call__(self, x):
@@ -47,7 +62,8 @@ class ConvClassifier(nn.Module):
       x = nn.max_pool(x, (2, 2), strides=(2, 2))
     x = x.mean(axis=(1, 2))
     features = nn.relu(nn.Dense(self.feature_dim)(x))
-    return features, nn.Dense(self.num_classes)(features)
+    head = CosineDense(self.num_classes) if self.cosine_head else nn.Dense(self.num_classes)
+    return features, head(features)
 
 
 # ------------------------------------------------------------------ stacked datasets
@@ -100,14 +116,14 @@ def weighted_cross_entropy(logits, labels, class_weights=None):
   return losses.mean() if class_weights is None else (jnp.asarray(class_weights)[labels] * losses).mean()
 
 
-def _train_step(model, optimizer, class_weights=None):
-  def loss_fn(params, images, labels):
+def _train_step(model, optimizer, objective=weighted_cross_entropy):
+  def loss_fn(params, images, labels, class_weights):
     _, logits = model.apply({'params': params}, images)
-    return weighted_cross_entropy(logits, labels, class_weights)
+    return objective(logits, labels, class_weights)
 
   @jax.jit
-  def step(params, opt_state, images, labels):
-    loss, grads = jax.value_and_grad(loss_fn)(params, images, labels)
+  def step(params, opt_state, images, labels, class_weights):   # class_weights: [K] or None (its own trace)
+    loss, grads = jax.value_and_grad(loss_fn)(params, images, labels, class_weights)
     updates, opt_state = optimizer.update(grads, opt_state, params)
     return optax.apply_updates(params, updates), opt_state, loss
   return step
@@ -121,23 +137,30 @@ def accuracy(model, params, images: np.ndarray, labels: np.ndarray, batch_size: 
 
 
 def fit_classifier(clf_config, images, labels, num_classes, seed: int = 0, class_weights=None,
-                   batches=None) -> Tuple[ConvClassifier, Any]:
+                   batches=None, loss=weighted_cross_entropy, cosine_head: bool = False
+                   ) -> Tuple[ConvClassifier, Any]:
   """Adam with cosine decay on cross-entropy, no augmentation (it did not help on digits); returns (model, params).
 
-  class_weights: float [num_classes] weighting each example's loss by its class (None: plain CE).
+  class_weights: float [num_classes] weighting each example's loss by its class (None: plain CE), or a function
+  step -> such weights or None (the downstream classifier's deferred re-weighting).
   batches: an iterator of int index arrays [batch_size] into images (None: uniform draws with replacement).
+  loss(logits, labels, class_weights or None) -> scalar and cosine_head: the downstream classifier's long-tail
+  losses (gan_jax.metrics.downstream_losses); the evaluation classifier keeps the defaults.
   """
-  model = ConvClassifier(num_classes, clf_config.width, clf_config.feature_dim)
+  model = ConvClassifier(num_classes, clf_config.width, clf_config.feature_dim, cosine_head)
   params = model.init(jax.random.PRNGKey(seed), jnp.zeros((1,) + images.shape[1:]))['params']
   optimizer = optax.adam(optax.cosine_decay_schedule(clf_config.lr, clf_config.steps))
   opt_state = optimizer.init(params)
-  step = _train_step(model, optimizer, class_weights)
+  step = _train_step(model, optimizer, loss)
+  weights_at = class_weights if callable(class_weights) else (lambda i: class_weights)
   rng = np.random.RandomState(seed)
   for i in range(clf_config.steps):
     idx = rng.randint(0, len(images), clf_config.batch_size) if batches is None else next(batches)
-    params, opt_state, loss = step(params, opt_state, images[idx], labels[idx])
+    weights = weights_at(i)
+    params, opt_state, value = step(params, opt_state, images[idx], labels[idx],
+                                    None if weights is None else jnp.asarray(weights, jnp.float32))
     if i % 500 == 0 or i == clf_config.steps - 1:
-      logging.info('classifier step %d: loss %.4f', i, float(loss))
+      logging.info('classifier step %d: loss %.4f', i, float(value))
   return model, params
 
 

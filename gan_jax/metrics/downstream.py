@@ -5,7 +5,11 @@ stage serves it (data.imbalance_factor, data.synthetic_path), with
   classifier.train_data       real | synthetic | real+synthetic: which train examples it learns from
   classifier.class_weighting  none | inverse (w_c ~ 1/n_c) | effective_number (w_c ~ (1-beta)/(1-beta^n_c),
                               Cui et al. 2019, beta = classifier.cb_beta); weights sum to K over the classes
-  data.rebalance              none | oversample | undersample | target: the order and frequency of examples
+  classifier.loss             ce | logit_adjusted (classifier.tau) | ldam: the long-tail losses
+                              (gan_jax.metrics.downstream_losses)
+  classifier.drw_start        > 0: deferred re-weighting from that step (effective-number weights, beta 0.9999)
+  data.rebalance              none | oversample | undersample | target: the order and frequency of examples;
+                              smote: SMOTE rows in the train split (gan_jax.data.smote)
 and scored on the REAL test split: balanced accuracy, per-class recall, macro-F1 (and plain accuracy).
 Results go to <workdir>/downstream.json (atomically) and are returned.
 """
@@ -14,7 +18,7 @@ import json
 import os
 import tempfile
 import time
-from typing import Dict, Iterator
+from typing import Callable, Dict, Iterator, Optional
 
 import jax
 import jax.numpy as jnp
@@ -22,6 +26,7 @@ import numpy as np
 
 from gan_jax.core.errors import ConfigError
 from gan_jax.core.registry import Registry
+from gan_jax.metrics import downstream_losses
 from gan_jax.metrics.classifier import fit_classifier
 
 CLASS_WEIGHTINGS = Registry('class weighting', 'classifier.class_weighting')
@@ -55,6 +60,15 @@ def _effective_number(counts: np.ndarray, beta: float) -> np.ndarray:
 def class_weights(scheme: str, counts, beta: float = 0.999):
   """float32 [K] loss weights for train class counts int [K] (sum K over present classes), or None."""
   return CLASS_WEIGHTINGS.get(scheme)(np.asarray(counts, np.int64), beta)
+
+
+def weight_schedule(weights: Optional[np.ndarray], counts, drw_start: int) -> Callable[[int], Optional[np.ndarray]]:
+  """step -> class weights [K] or None: `weights` throughout when drw_start is 0; else Cao et al.'s deferred
+  re-weighting: none before step drw_start, effective-number weights (beta DRW_BETA) from it on."""
+  if drw_start <= 0:
+    return lambda step: weights
+  late = class_weights('effective_number', counts, downstream_losses.DRW_BETA)
+  return lambda step: late if step >= drw_start else None
 
 
 # ------------------------------------------------------------------ train data
@@ -101,10 +115,18 @@ def _index_batches(config, labels: np.ndarray) -> Iterator[np.ndarray]:
 
 # ------------------------------------------------------------------ the mode
 def validate_downstream_config(config) -> None:
-  """ConfigError (one line) for bad classifier.class_weighting / cb_beta / train_data."""
+  """ConfigError (one line) for bad classifier.class_weighting / cb_beta / train_data / loss / drw_start."""
   clf = config.classifier
   CLASS_WEIGHTINGS.check(clf.class_weighting)
   TRAIN_DATA.check(clf.train_data)
+  downstream_losses.LOSSES.check(clf.loss)
+  if clf.drw_start and clf.drw_start >= clf.steps:
+    raise ConfigError(f'classifier.drw_start={clf.drw_start} must be below classifier.steps={clf.steps} (the step '
+                      're-weighting starts; 0 = off)')
+  if clf.drw_start and clf.class_weighting != 'none':
+    raise ConfigError(f'classifier.drw_start={clf.drw_start} sets the class weights from that step on '
+                      f'(effective number, beta {downstream_losses.DRW_BETA}); it does not combine with '
+                      f'classifier.class_weighting={clf.class_weighting!r}: set one of them')
   beta = clf.cb_beta
   if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not 0 <= beta < 1:
     raise ConfigError(f'classifier.cb_beta={beta!r} must be a number in [0, 1)')
@@ -132,12 +154,18 @@ def train_downstream(config, workdir, ds=None) -> Dict:
     raise ConfigError(f'classifier.train_data={clf.train_data!r}: no such train examples')
   counts = np.bincount(labels, minlength=k)
   weights = class_weights(clf.class_weighting, counts, clf.cb_beta)
+  objective = downstream_losses.objective(clf.loss, counts, clf.tau)
   start = time.time()
-  model, params = fit_classifier(clf, images, labels, k, seed=config.seed, class_weights=weights,
-                                 batches=_index_batches(config, labels))
+  model, params = fit_classifier(clf, images, labels, k, seed=config.seed,
+                                 class_weights=weight_schedule(weights, counts, clf.drw_start),
+                                 batches=_index_batches(config, labels), loss=objective.loss,
+                                 cosine_head=objective.cosine_head)
   test = ds.split_arrays('test')
   result = {'dataset': ds.name, 'seed': config.seed, 'train_data': clf.train_data,
             'class_weighting': clf.class_weighting, 'cb_beta': float(clf.cb_beta), 'rebalance': config.data.rebalance,
+            'loss': objective.record, 'drw_start': int(clf.drw_start),
+            'drw_weights': (class_weights('effective_number', counts, downstream_losses.DRW_BETA).tolist()
+                            if clf.drw_start else None),
             'imbalance_factor': float(config.data.imbalance_factor), 'train_counts': counts.tolist(),
             'class_weights': None if weights is None else weights.tolist(), 'steps': clf.steps,
             'train_seconds': time.time() - start,
@@ -149,7 +177,9 @@ def train_downstream(config, workdir, ds=None) -> Dict:
 
 def format_scores(result: Dict) -> str:
   recall = ' '.join(f'{r:.2f}' for r in result['per_class_recall'])
-  return (f"downstream ({result['train_data']}, weights={result['class_weighting']}, rebalance={result['rebalance']}): "
+  loss = result['loss']['name'] + (f", drw from {result['drw_start']}" if result.get('drw_start') else '')
+  return (f"downstream ({result['train_data']}, loss={loss}, weights={result['class_weighting']}, "
+          f"rebalance={result['rebalance']}): "
           f"balanced accuracy {result['balanced_accuracy']:.4f}, macro-F1 {result['macro_f1']:.4f}, "
           f'per-class recall {recall}')
 

@@ -15,6 +15,13 @@ config.synthesize.truncation (> 0: a normal truncated to [-t, t]) and .temperatu
 generated in blocks of BLOCK and written as they come (memory stays bounded); a request that cannot fit on
 the disk is refused before anything is generated, and again once the first block shows the real file size.
 
+Filter (synthesize.min_confidence > 0): an image is kept only when the evaluation classifier (the cached
+instrument of the data identity, gan_jax.metrics.extractors.ClassifierExtractor, trained on demand) gives its
+requested class at least that probability, judged on the uint8 pixels that are written. Each class draws
+blocks until its request is kept, at most synthesize.max_draws times the request (else a one-line ConfigError
+naming the class; nothing is written). The manifest's 'filter' records the threshold, the classifier and, per
+class, the images drawn, kept (written), dropped (below the threshold) and surplus (above it, not needed).
+
 The output folder (never delete what gan_jax did not write): it must not exist, or be empty, or be a
 previous synthesize output (its manifest.json and class folders of PNGs, nothing else) with
 synthesize.replace=True. The workdir, a folder above it and its other subfolders are never a target. Every
@@ -227,6 +234,67 @@ def block_seed(seed: int, label: int, block: int) -> int:
   return int(np.random.SeedSequence([seed, label, block]).generate_state(1)[0] >> 1)   # fits int32
 
 
+class ConfidenceFilter:
+  """sample_block(label, block, n) -> uint8 [n, ...] of images whose confidence is >= min_confidence.
+
+  draw(label, index, n) -> uint8 [n, ...] is the unfiltered sampler (index: the class's draw number, its seed);
+  confidence(images uint8 [n, ...], label) -> float [n]. A class's kept images are returned in draw order;
+  at most max_draws * counts[label] images are drawn for it, else ConfigError. stats() -> the manifest's
+  per-class record. Calls must come class by class, as write_folder makes them (every process the same).
+  """
+
+  def __init__(self, draw, confidence, min_confidence: float, counts: np.ndarray, max_draws: int,
+               names: Optional[List[str]] = None):
+    self.draw, self.confidence, self.min_confidence = draw, confidence, float(min_confidence)
+    self.counts, self.max_draws = np.asarray(counts, np.int64), int(max_draws)
+    k = len(self.counts)
+    self.drawn, self.passed, self.written = np.zeros(k, np.int64), np.zeros(k, np.int64), np.zeros(k, np.int64)
+    self._draws = np.zeros(k, np.int64)
+    self._pending = {}
+    self.names = names or [str(c) for c in range(k)]
+
+  def __call__(self, label: int, block: int, n: int) -> np.ndarray:
+    del block
+    cap = self.max_draws * int(self.counts[label])
+    pending = self._pending.get(label)
+    while pending is None or len(pending) < n:
+      have = 0 if pending is None else len(pending)
+      if self.drawn[label] >= cap:
+        raise ConfigError(
+            f'synthesize.min_confidence={self.min_confidence:g}: class {self.names[label]} kept '
+            f'{self.written[label] + have} of the {self.counts[label]} requested images after drawing '
+            f'{self.drawn[label]} (synthesize.max_draws={self.max_draws} times the request); lower '
+            'synthesize.min_confidence or raise synthesize.max_draws')
+      rate = self.passed[label] / self.drawn[label] if self.drawn[label] else 1.0
+      size = int(min(BLOCK, cap - self.drawn[label], np.ceil((n - have) / max(rate, 1.0 / BLOCK))))
+      images = self.draw(label, int(self._draws[label]), size)
+      self._draws[label] += 1
+      keep = np.asarray(self.confidence(images, label)) >= self.min_confidence
+      self.drawn[label] += size
+      self.passed[label] += int(keep.sum())
+      pending = images[keep] if pending is None else np.concatenate([pending, images[keep]])
+    self._pending[label] = pending[n:]
+    self.written[label] += n
+    return pending[:n]
+
+  def stats(self) -> Dict:
+    per_class = lambda values: {name: int(v) for name, v in zip(self.names, values)}
+    return {'min_confidence': self.min_confidence, 'max_draws': self.max_draws, 'drawn': per_class(self.drawn),
+            'kept': per_class(self.written), 'dropped': per_class(self.drawn - self.passed),
+            'surplus': per_class(self.passed - self.written)}
+
+
+def classifier_confidence(extractor):
+  """confidence(images uint8 [n, H, W, C], label) -> float [n]: softmax probability of `label` under the
+  extractor's logits (stacked datasets: the joint probability), on the images as the data stage reads them."""
+  def confidence(images: np.ndarray, label: int) -> np.ndarray:
+    logits = np.asarray(extractor(np.asarray(images, np.float32) / 127.5 - 1.0)['logits'], np.float64)
+    logits -= logits.max(axis=1, keepdims=True)
+    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    return probs[:, label]
+  return confidence
+
+
 class _StopOnSignal:
   """SIGTERM/SIGINT mark the writer for stopping after the current block; `check` raises RunStopped then."""
 
@@ -262,7 +330,8 @@ def write_folder(out_dir: str, sample_block, counts: np.ndarray, names: List[str
                  replace: bool = False) -> None:
   """out_dir/<class name>/<k>.png for counts[c] images of each class c, and out_dir/manifest.json.
 
-  sample_block(label, block, n) -> uint8 [n, H, W, C]. Written in a hidden folder beside out_dir and renamed
+  sample_block(label, block, n) -> uint8 [n, H, W, C]; manifest: a dict, or a function returning it, called
+  once every image is written (a filter's counts are known then). Written in a hidden folder beside out_dir and renamed
   into place at the end (a previous output is swapped out, then removed, only when `replace`); the hidden
   folder is removed on any failure or signal. check_output_dir must have accepted out_dir.
   """
@@ -283,7 +352,7 @@ def write_folder(out_dir: str, sample_block, counts: np.ndarray, names: List[str
           if written == len(images) and written < total:   # the first block tells the real size per file
             check_disk(out_dir, total - written, _used_bytes(tmp) / written)
       with open(os.path.join(tmp, MANIFEST), 'w') as f:
-        json.dump(manifest, f, indent=1)
+        json.dump(manifest() if callable(manifest) else manifest, f, indent=1)
       _move_into_place(tmp, out_dir, replace)
   finally:
     shutil.rmtree(tmp, ignore_errors=True)
@@ -346,12 +415,31 @@ def synthesize(config, workdir: str, num_per_class: int = 0, balance_to: str = '
   def sample_block(label: int, block: int, n: int) -> np.ndarray:   # collective: every process samples
     return to_uint8(sample_fn(n, block_seed(config.seed, label, block), np.full(n, label, np.int32)))
 
+  manifest['filter'] = None
+  if syn.min_confidence > 0:
+    from gan_jax.metrics.extractors import ClassifierExtractor  # pylint: disable=g-import-not-at-top
+    extractor = ClassifierExtractor(config, ds, workdir)
+    sample_block = ConfidenceFilter(sample_block, classifier_confidence(extractor), syn.min_confidence, counts,
+                                    syn.max_draws, names)
+    manifest['filter'] = {'classifier': extractor.identity}
+
   if not parallel.is_writer():   # the other processes take part in every block's sampling, and write nothing
     for label, count in enumerate(counts):
       for block, start in enumerate(range(0, int(count), BLOCK)):
         sample_block(label, block, min(BLOCK, int(count) - start))
   else:
-    write_folder(out_dir, sample_block, counts, names, manifest, syn.replace)
+    write_folder(out_dir, sample_block, counts, names, lambda: _with_filter(manifest, sample_block),
+                 syn.replace)
     print(f'wrote {int(counts.sum())} images ({", ".join(f"{n}:{c}" for n, c in zip(names, counts))}) from '
           f'{which} checkpoint step {step} to {out_dir}')
-  return {**manifest, 'out_dir': out_dir}
+    if isinstance(sample_block, ConfidenceFilter):
+      print(f'filter: {int(sample_block.written.sum())} kept of {int(sample_block.drawn.sum())} drawn, '
+            f'{int((sample_block.drawn - sample_block.passed).sum())} below min_confidence={syn.min_confidence:g}')
+  return {**_with_filter(manifest, sample_block), 'out_dir': out_dir}
+
+
+def _with_filter(manifest: Dict, sample_block) -> Dict:
+  """The manifest with the filter's per-class counts (once every image is drawn)."""
+  if not isinstance(sample_block, ConfidenceFilter):
+    return manifest
+  return {**manifest, 'filter': {**sample_block.stats(), **manifest['filter']}}

@@ -13,7 +13,7 @@ from gan_jax.data import validate_data_config
     ({'val_fraction': 0.5, 'test_fraction': 0.5}, r'^data.val_fraction=0.5: .* must be < 1'),
     ({'name': 'image_folder', 'path': '/no/such/folder'}, r"^data.path='/no/such/folder': folder not found"),
     ({'name': 'image_folder', 'path': ''}, r"^data.path='': "),
-    ({'rebalance': 'smote'}, r"^data.rebalance='smote' is not a known"),
+    ({'rebalance': 'adasyn'}, r"^data.rebalance='adasyn' is not a known"),
     ({'rebalance': 'target'}, r'^data.target_distribution=None'),
     ({'channels': 2}, r'^data.channels=2'),
     ({'resize_method': 'fancy'}, r"^data.resize_method='fancy'"),

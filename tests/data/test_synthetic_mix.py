@@ -115,3 +115,19 @@ def test_unfinished_or_empty_folders_are_refused_naming_synthetic_path(data_dir,
     with pytest.raises(DataError) as error:
       prepare_dataset(_config(data_dir, synthetic_path=folder))
     assert str(error.value).startswith(f'data.synthetic_path={folder!r}') and message in str(error.value)
+
+
+def test_multiple_fill_goes_beyond_balance(data_dir, tmp_path):
+  import ml_collections  # pylint: disable=g-import-not-at-top
+  from gan_jax.data.synthetic_mix import FILLS  # pylint: disable=g-import-not-at-top
+  real, available = np.array([100, 40, 10]), np.array([500, 500, 60])
+  fill = lambda m: FILLS.get('multiple')(real, available, ml_collections.ConfigDict({'synthetic_multiple': m}))
+  assert fill(1.0).tolist() == [0, 60, 60]         # 1 = balance (class 2 has only 60 to give)
+  assert fill(3.0).tolist() == [200, 260, 60]      # every class up to 3 x 100 real + synthetic
+  folder = write_folder(tmp_path / 'synthetic', range(10))
+  real_counts = np.bincount(prepare_dataset(_config(data_dir)).split_arrays('train')['label'], minlength=10)
+  ds = prepare_dataset(_config(data_dir, synthetic_path=folder, synthetic_fill='multiple', synthetic_multiple=1.2))
+  counts = np.bincount(ds.split_arrays('train')['label'][is_synthetic(ds.split_sources('train'))], minlength=10)
+  target = round(1.2 * real_counts.max())
+  assert counts.tolist() == np.minimum(PER_CLASS, target - real_counts).tolist() and counts[0] > 0
+  assert ds.report['synthetic']['multiple'] == 1.2

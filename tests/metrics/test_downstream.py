@@ -72,14 +72,30 @@ def mixed_digits(data_dir, tmp_path_factory):
 def test_train_data_choice_selects_the_examples(train_data, mixed_digits, tmp_path):
   from gan_jax.data.synthetic_mix import is_synthetic  # pylint: disable=g-import-not-at-top
   config, ds = mixed_digits
+  from gan_jax.metrics import downstream_losses  # pylint: disable=g-import-not-at-top
   config = config.copy_and_resolve_references()
   config.classifier.update(train_data=train_data, class_weighting='effective_number', cb_beta=0.99)
+  # Each choice also runs one classifier.loss: ce; logit adjustment; LDAM with deferred re-weighting.
+  if train_data == 'synthetic':
+    config.classifier.update(loss='logit_adjusted', tau=2.0)
+  if train_data == 'real+synthetic':
+    config.classifier.update(loss='ldam', drw_start=20, class_weighting='none')
   result = downstream.train_downstream(config, str(tmp_path), ds=ds)
   labels, synthetic = ds.split_arrays('train')['label'], is_synthetic(ds.split_sources('train'))
   chosen = {'real': ~synthetic, 'synthetic': synthetic, 'real+synthetic': np.ones_like(synthetic)}[train_data]
   assert result['train_counts'] == np.bincount(labels[chosen], minlength=10).tolist()
-  np.testing.assert_allclose(result['class_weights'],
-                             downstream.class_weights('effective_number', result['train_counts'], 0.99), rtol=1e-6)
+  if train_data == 'real+synthetic':
+    assert result['class_weights'] is None and result['drw_start'] == 20
+    np.testing.assert_allclose(result['drw_weights'], downstream.class_weights(
+        'effective_number', result['train_counts'], downstream_losses.DRW_BETA), rtol=1e-6)
+    np.testing.assert_allclose(result['loss']['margins'], downstream_losses.ldam_margins(result['train_counts']))
+  else:
+    np.testing.assert_allclose(result['class_weights'],
+                               downstream.class_weights('effective_number', result['train_counts'], 0.99), rtol=1e-6)
+  if train_data == 'synthetic':
+    assert result['loss']['tau'] == 2.0
+    np.testing.assert_allclose(result['loss']['log_prior'], downstream_losses.log_prior(result['train_counts']))
+  assert result['loss']['name'] == config.classifier.loss
   assert sum(result['test_counts']) == len(ds.split_arrays('test')['label'])   # scored on the real test split
   assert 0 <= result['balanced_accuracy'] <= 1 and len(result['per_class_recall']) == 10
   assert (tmp_path / 'downstream.json').exists()
@@ -106,3 +122,25 @@ def test_bad_downstream_config_exits_2(flags, message, run_launch, tmp_path):
   assert result.returncode == 2, result.stderr[-2000:]
   errors = [line for line in result.stderr.splitlines() if line.startswith('error: ')]
   assert len(errors) == 1 and message in errors[0], result.stderr[-2000:]
+
+
+@pytest.mark.parametrize('key, value, message', [
+    ('loss', 'focal', "classifier.loss='focal' is not a known downstream classifier loss; allowed: ce, ldam, "
+                      'logit_adjusted'),
+    ('tau', -1.0, 'classifier.tau=-1.0 must be a finite number >= 0'),
+    ('drw_start', -1, 'classifier.drw_start=-1 must be an integer >= 0 (0 = off)'),
+    ('drw_start', 30, 'classifier.drw_start=30 must be below classifier.steps=30'),
+    ('class_weighting', 'inverse', "classifier.drw_start=10 sets the class weights from that step on"),
+], ids=['loss', 'tau', 'drw_range', 'drw_steps', 'drw_and_weights'])
+def test_bad_loss_keys_are_one_line_naming_the_key(key, value, message, data_dir):
+  from gan_jax.config_checks import validate_config  # pylint: disable=g-import-not-at-top
+  from gan_jax.core.errors import ConfigError  # pylint: disable=g-import-not-at-top
+  from metric_test_utils import small_config  # pylint: disable=g-import-not-at-top
+  config = small_config(data_dir, name='digits')
+  config.classifier.steps = 30
+  if key == 'class_weighting':
+    config.classifier.drw_start = 10
+  config.classifier[key] = value
+  with pytest.raises(ConfigError) as error:
+    validate_config(config, 'train_downstream', devices=False)
+  assert message in str(error.value) and '\n' not in str(error.value)

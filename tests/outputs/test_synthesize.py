@@ -65,12 +65,20 @@ def test_num_per_class_round_trip(cgan_run, run_launch, data_dir):
 
 def test_balance_to_max_tops_up_the_long_tail_and_stays_in_train(cgan_run, run_launch, data_dir, tmp_path):
   out = tmp_path / 'balanced'
+  # With the classifier filter on (a low threshold: a 4-step generator's images pass it; the filter's own
+  # behaviour is tested in-process below): the counts stay as requested and the manifest records the filter.
   _ok(run_launch(CGAN, cgan_run, '--mode=synthesize', '--balance_to=max', '--config.data.imbalance_factor=10',
-                 f'--config.synthesize.out_dir={out}', '--config.synthesize.truncation=1.5'))
+                 f'--config.synthesize.out_dir={out}', '--config.synthesize.truncation=1.5',
+                 '--config.synthesize.min_confidence=0.01'))
   manifest = json.loads((out / 'manifest.json').read_text())
   real = manifest['real_train_counts']
   n_max = max(real.values())
   assert manifest['counts_per_class'] == {c: n_max - n for c, n in real.items()} and manifest['truncation'] == 1.5
+  filtered = manifest['filter']
+  assert filtered['min_confidence'] == 0.01 and filtered['kept'] == manifest['counts_per_class']
+  assert all(filtered['drawn'][c] == filtered['kept'][c] + filtered['dropped'][c] + filtered['surplus'][c]
+             for c in real)
+  assert len(filtered['classifier']['key']) == 16 and 'test_accuracy' in filtered['classifier']
   ds = _read_back(data_dir, out)
   expected = [n_max - real[str(c)] for c in range(10)]
   assert np.bincount(ds.split_arrays('train')['label'], minlength=10).tolist() == expected
@@ -234,3 +242,80 @@ def test_block_seeds_are_distinct_and_fit_int32():
   seeds = {block_seed(0, c, b) for c in range(10) for b in range(20)}
   assert len(seeds) == 200 and all(0 <= s < 2**31 for s in seeds)
   assert block_seed(0, 3, 1) == block_seed(0, 3, 1) != block_seed(1, 3, 1)
+
+
+# ---------------------------------------------------------------- synthesize.min_confidence: the classifier filter
+def _recording_draw(log):
+  """draw(label, index, n): constant 4x4 images of random grey levels (seed (label, index)), logged in order."""
+  def draw(label, index, n):
+    levels = np.random.default_rng([label, index]).integers(0, 256, n).astype(np.uint8)
+    log.setdefault(label, []).extend(levels.tolist())
+    return np.broadcast_to(levels[:, None, None, None], (n, 4, 4, 1)).copy()
+  return draw
+
+
+def test_filter_keeps_exactly_the_images_above_the_threshold_and_counts_them(tmp_path):
+  from PIL import Image  # pylint: disable=g-import-not-at-top
+  from gan_jax.outputs.synthesize import ConfidenceFilter, write_folder  # pylint: disable=g-import-not-at-top
+  drawn, names, counts, threshold = {}, ['a', 'b'], np.array([40, 7]), 0.6
+  confidence = lambda images, label: images[:, 0, 0, 0] / 255.0   # grey level 153 is exactly 0.6: kept
+  filt = ConfidenceFilter(_recording_draw(drawn), confidence, threshold, counts, max_draws=20, names=names)
+  out = tmp_path / 'out'
+  write_folder(str(out), filt, counts, names, lambda: {'format': 1, 'config_sha256': 'x', 'class_names': names,
+                                                       'filter': filt.stats()})
+  manifest = json.loads((out / 'manifest.json').read_text())['filter']
+  for label, name in enumerate(names):
+    levels = np.array(drawn[label])
+    above = levels[levels / 255.0 >= threshold]
+    written = [int(np.asarray(Image.open(out / name / f'{k:06d}.png'))[0, 0]) for k in range(counts[label])]
+    assert written == above[:counts[label]].tolist()   # the first images above the threshold, in draw order
+    assert sorted(p.name for p in (out / name).iterdir()) == [f'{k:06d}.png' for k in range(counts[label])]
+    assert manifest['drawn'][name] == len(levels) and manifest['kept'][name] == counts[label]
+    assert manifest['dropped'][name] == int((levels / 255.0 < threshold).sum()) > 0
+    assert manifest['surplus'][name] == len(above) - counts[label]
+  assert manifest['min_confidence'] == threshold and manifest['max_draws'] == 20
+
+
+def test_filter_refuses_a_class_that_cannot_reach_its_count(tmp_path):
+  from gan_jax.core.errors import ConfigError  # pylint: disable=g-import-not-at-top
+  from gan_jax.outputs.synthesize import ConfidenceFilter, write_folder  # pylint: disable=g-import-not-at-top
+  drawn = {}
+  confidence = lambda images, label: np.where(label == 1, 0.0, 1.0) * np.ones(len(images))   # class b: never
+  filt = ConfidenceFilter(_recording_draw(drawn), confidence, 0.5, np.array([3, 4]), max_draws=5, names=['a', 'b'])
+  with pytest.raises(ConfigError) as error:
+    write_folder(str(tmp_path / 'out'), filt, np.array([3, 4]), ['a', 'b'], {'format': 1})
+  assert str(error.value) == ('synthesize.min_confidence=0.5: class b kept 0 of the 4 requested images after drawing '
+                              '20 (synthesize.max_draws=5 times the request); lower synthesize.min_confidence or '
+                              'raise synthesize.max_draws')
+  assert len(drawn[1]) == 20 and list(tmp_path.iterdir()) == []   # the cap, and nothing half-written left
+
+
+def test_classifier_confidence_is_the_softmax_of_the_requested_class():
+  from gan_jax.outputs.synthesize import classifier_confidence  # pylint: disable=g-import-not-at-top
+  seen = []
+
+  def extractor(x):   # fake logits: (mean pixel, 0, -mean pixel), on the [-1, 1] images the data stage serves
+    seen.append(x)
+    mean = x.reshape(len(x), -1).mean(1)
+    return {'logits': np.stack([mean, np.zeros_like(mean), -mean], 1)}
+  images = np.array([0, 255], np.uint8)[:, None, None, None] * np.ones((2, 2, 2, 1), np.uint8)
+  got = classifier_confidence(extractor)(images, 0)
+  expected = [np.exp(-1) / (np.exp(-1) + 1 + np.exp(1)), np.exp(1) / (np.exp(1) + 1 + np.exp(-1))]
+  np.testing.assert_allclose(got, expected, rtol=1e-6)
+  assert seen[0].min() == -1.0 and seen[0].max() == 1.0
+
+
+@pytest.mark.parametrize('key, value, message', [
+    ('min_confidence', 1.5, 'synthesize.min_confidence=1.5 must be a number in [0, 1] (0 = off)'),
+    ('min_confidence', -0.1, 'synthesize.min_confidence=-0.1 must be a number in [0, 1] (0 = off)'),
+    ('max_draws', 0, 'synthesize.max_draws=0 must be an integer >= 1'),
+])
+def test_bad_filter_keys_are_one_line(key, value, message):
+  from configs.default import get_config  # pylint: disable=g-import-not-at-top
+  from gan_jax.config_checks import validate_config  # pylint: disable=g-import-not-at-top
+  from gan_jax.core.errors import ConfigError  # pylint: disable=g-import-not-at-top
+  config = get_config()
+  config.synthesize[key] = value
+  with pytest.raises(ConfigError) as error:
+    validate_config(config, 'synthesize', devices=False)
+  assert str(error.value) == message
