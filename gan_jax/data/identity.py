@@ -60,7 +60,7 @@ def data_identity(data_config) -> Dict[str, Any]:
 
   Run-specific and storage keys never enter it: every run on the same data has the same identity.
   """
-  identity = {'fields': {k: cache.field_value(data_config, k) for k in IDENTITY_FIELDS},
+  identity = {'fields': {k: schema.value(data_config, k, plain=True) for k in IDENTITY_FIELDS},
               'fingerprint': get_source(data_config.name).fingerprint(data_config),
               'prepared_format': cache.FORMAT_VERSION, 'format': IDENTITY_FORMAT}
   blob = json.dumps(identity, sort_keys=True, default=str)

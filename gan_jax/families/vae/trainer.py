@@ -193,11 +193,6 @@ GAN_ONLY = (('loss.n_critic', ''), ('model.pack', ''), ('loss.gp_weight', ''), (
             ('model.g_hidden', 'vae.decoder_hidden'), ('model.d_hidden', 'vae.encoder_hidden'))
 
 
-def _get(config, dotted: str):
-  section, key = dotted.split('.')
-  return config[section][key]
-
-
 def result_keys(config):
   """The results a VAE evaluation of `config` adds (its likelihood's bound names)."""
   return vae_bounds.result_keys(vo.LIKELIHOODS.get(config.vae.likelihood).suffix)
@@ -207,10 +202,10 @@ def validate(config) -> None:
   """One-line ConfigError for a bad VAE config: GAN-only keys set, and the `vae` section (likelihood, lr,
   network sizes, scale, beta, warm-up, k); eval.best_metric must be a bound this likelihood reports."""
   for key, instead in GAN_ONLY:
-    neutral = schema.BY_NAME[key].default
-    if _get(config, key) != neutral:
+    neutral, value = schema.BY_NAME[key].default, schema.value(config, key)
+    if value != neutral:
       hint = f"; the VAE's own key is {instead}" if instead else ''
-      raise ConfigError(f'{key}={_get(config, key)!r} is a GAN-only setting; model.name={config.model.name} is a '
+      raise ConfigError(f'{key}={value!r} is a GAN-only setting; model.name={config.model.name} is a '
                         f'VAE (allowed: {neutral!r}){hint}')
   v = config.vae   # types and ranges: the schema (gan_jax.core.schema)
   vo.LIKELIHOODS.check(v.likelihood)
