@@ -3,6 +3,7 @@ as the GAN's EMA generator; the encoder keeps its running statistics (any poster
 
 import jax
 import numpy as np
+import pytest
 
 from configs import vae_digits
 from gan_jax.families.standing import add_batch_moments
@@ -47,4 +48,6 @@ def test_samples_use_them_and_zero_batches_keeps_the_old_behaviour():
   with_standing, with_raw = standing.sample_fn(state)(6, 0), raw.sample_fn(state)(6, 0)
   assert with_standing.shape == (6, 16, 16, 1) and not np.allclose(with_standing, with_raw)
   np.testing.assert_array_equal(with_standing, standing.sample_fn(state)(6, 0))   # deterministic
+  with pytest.raises(ValueError, match='unconditional'):   # an unconditional VAE takes no labels
+    standing.sample_fn(state)(4, 0, labels=np.zeros(4, np.int32))
 
