@@ -63,8 +63,9 @@ if (( DRY )); then
   # torch.compile (inductor's CPU C++ build: minutes on 2 cores) and InceptionV3 at 299x299 are the slow
   # parts on a CPU: off unless asked for, e.g. DEVICE_RUN_DRY_PEERS=eager,compile
   # DEVICE_RUN_FID_EXTRACTORS=classifier,inception.
+  # Two rounds of one step: tests/test_device_run.py checks run.py's round bookkeeping on this part's output.
   TRAIN_ARGS=(--batches 8 --sizes 16 --dtypes float32,bfloat16 --peers "${DEVICE_RUN_DRY_PEERS:-eager}" --steps 2
-              --rounds 1 --warmup 1 --peak-matmul-size 256 --torch-device cpu)
+              --rounds 2 --warmup 1 --peak-matmul-size 256 --torch-device cpu)
   SNGAN_ARGS=(--widths 4 --batches 4 --sizes 16 --peers eager --steps 1 --rounds 1 --warmup 0
               --peak-matmul-size 128 --torch-device cpu)
   FID_ARGS=(--num_samples 32 --batch_size 16)

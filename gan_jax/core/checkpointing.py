@@ -47,12 +47,7 @@ def checkpoint_dir(workdir: str, best: bool = False) -> str:
 
 def shape_fields(config: ml_collections.ConfigDict) -> Dict[str, Any]:
   """The shape-determining config values, plus whether gradient clipping adds an optimiser-state node."""
-  fields = {}
-  for dotted in SHAPE_FIELDS:
-    value = config
-    for part in dotted.split('.'):
-      value = value[part]
-    fields[dotted] = value
+  fields = {dotted: schema.value(config, dotted) for dotted in SHAPE_FIELDS}
   fields['optim.grad_clip > 0'] = bool(config.optim.grad_clip > 0)
   return fields
 

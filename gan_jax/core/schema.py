@@ -10,7 +10,8 @@ tests/core/test_schema.py keeps them equal), and so are the key lists other modu
   keys_with(CLASSIFIER)      what the evaluation classifier is trained on and how: its cache key
 
 `check_values(config)` raises the one-line ConfigError for a value of the wrong type or out of range;
-`unknown_key(dotted)` the one for a key the schema does not have, with the closest key as a suggestion.
+`unknown_key(dotted)` the one for a key the schema does not have, with the closest key as a suggestion;
+`value(config, dotted)` reads a dotted key.
 Names chosen from a registry (data.name, model.name, loss.name, ...) are Str here: their registries check
 them, with the allowed names. Cross-key rules live with the stage or family that reads the keys.
 """
@@ -325,11 +326,13 @@ def unknown_key(dotted: str) -> Optional[str]:
   return f'--config.{dotted}: {where} has no key {parts[depth]!r}{hint}'
 
 
-def _value(config, dotted: str):
-  value = config
+def value(config, dotted: str, plain: bool = False):
+  """config['a']['b'] for dotted 'a.b' (KeyError / AttributeError when a part is missing); `config` may be a
+  whole config or a section with `dotted` relative to it. plain=True returns a ConfigDict value as a dict."""
+  found = config
   for part in dotted.split('.'):
-    value = value[part]
-  return value
+    found = found[part]
+  return found.to_dict() if plain and hasattr(found, 'to_dict') else found
 
 
 def _flat_names(config, prefix: str = '') -> Iterable[str]:
@@ -349,11 +352,11 @@ def check_values(config) -> None:
       raise ConfigError(message.replace('--config.', '', 1) if message else f'{dotted}: not a key of gan_jax')
   for key in KEYS:
     try:
-      value = _value(config, key.name)
+      found = value(config, key.name)
     except (KeyError, AttributeError):
       raise ConfigError(f'{key.name} is missing from the config; build configs on configs/default.py') from None
-    if not key.kind.check(value):
-      raise ConfigError(f'{key.name}={value!r} must be {key.kind.allowed}')
+    if not key.kind.check(found):
+      raise ConfigError(f'{key.name}={found!r} must be {key.kind.allowed}')
 
 
 # ------------------------------------------------------------------ configs/default.py, generated

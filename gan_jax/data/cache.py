@@ -32,16 +32,9 @@ _FIELDS = ('data', 'labels', 'sources')
 Arrays = Dict[str, Dict[str, np.ndarray]]   # split -> {'data', 'labels', 'sources'}
 
 
-def field_value(section, dotted: str):
-  """section['a.b'] for a dotted key of a ConfigDict section, as plain data."""
-  for part in dotted.split('.'):
-    section = section[part]
-  return section.to_dict() if hasattr(section, 'to_dict') else section
-
-
 def cache_key(data_config, fingerprint: str) -> str:
   """16 hex digits over the KEY_FIELDS values, the source fingerprint and the cache format version."""
-  fields = {k: field_value(data_config, k) for k in KEY_FIELDS}
+  fields = {k: schema.value(data_config, k, plain=True) for k in KEY_FIELDS}
   blob = json.dumps({'fields': fields, 'fingerprint': fingerprint, 'version': FORMAT_VERSION},
                     sort_keys=True, default=str)
   return hashlib.sha256(blob.encode()).hexdigest()[:16]

@@ -25,23 +25,20 @@ from gan_jax.data.sources import get_source
 
 # The schema's classifier-identity keys of the data section (dotted below data., e.g. 'clean.min_size').
 IDENTITY_FIELDS = tuple(name.split('.', 1)[1] for name in schema.keys_with(schema.CLASSIFIER, 'data'))
-# Each run-specific key with the value that turns it off (configs/default.py's default).
-RUN_SPECIFIC = {'train_fraction': 1.0, 'rebalance': 'none', 'target_distribution': None, 'imbalance_factor': 1.0,
-                'synthetic_path': '', 'synthetic_fill': 'balance', 'synthetic_fraction': 0.5,
-                'smote_k': 5, 'synthetic_multiple': 1.0}
+# Each run-specific key with the value that turns it off: its schema default. They are the keys of which examples
+# the run trains on (the schema's train_membership) and of how often it sees each (rebalance).
+_SAMPLING = ('data.rebalance', 'data.target_distribution', 'data.smote_k')
+RUN_SPECIFIC = {name.split('.', 1)[1]: schema.BY_NAME[name].default
+                for name in schema.keys_with(schema.TRAIN_MEMBERSHIP, 'data') + _SAMPLING}
 RUN_SPECIFIC_GROUPS = ('augment',)   # every op probability set to 0
 STORAGE = ('data_dir', 'download', 'cache', 'deterministic', 'prefetch',
            'augment_params')   # augment_params: inert once every data.augment probability is 0
 IDENTITY_FORMAT = 1
 
 
-def _plain(value):
-  return value.to_dict() if hasattr(value, 'to_dict') else value
-
-
 def is_reference(data_config) -> bool:
   """True when no run-specific key of data_config is on: its train split is the full, clean, real one."""
-  return (all(_plain(data_config[k]) == v for k, v in RUN_SPECIFIC.items())
+  return (all(schema.value(data_config, k, plain=True) == v for k, v in RUN_SPECIFIC.items())
           and all(not data_config[g][op] for g in RUN_SPECIFIC_GROUPS for op in data_config[g]))
 
 
@@ -61,7 +58,7 @@ def data_identity(data_config) -> Dict[str, Any]:
 
   Run-specific and storage keys never enter it: every run on the same data has the same identity.
   """
-  identity = {'fields': {k: cache.field_value(data_config, k) for k in IDENTITY_FIELDS},
+  identity = {'fields': {k: schema.value(data_config, k, plain=True) for k in IDENTITY_FIELDS},
               'fingerprint': get_source(data_config.name).fingerprint(data_config),
               'prepared_format': cache.FORMAT_VERSION, 'format': IDENTITY_FORMAT}
   blob = json.dumps(identity, sort_keys=True, default=str)

@@ -1,4 +1,9 @@
-"""validate_eval_config: the eval (and classifier) sections, checked before anything compiles."""
+"""validate_eval_config: the eval section's names and cross-key rules, checked before anything compiles.
+
+Types and ranges (eval.num_samples, eval.batch_size, eval.every_steps, the classifier section) are the schema's,
+checked before this (gan_jax.config_checks). eval.classifier_dir need not exist yet: --mode=train_classifier
+writes it (the Evaluator checks).
+"""
 
 import os
 
@@ -6,20 +11,6 @@ from gan_jax.core.errors import ConfigError
 from gan_jax.metrics.extractors import EXTRACTORS, extractor_dim
 from gan_jax.metrics.registry import METRICS
 from gan_jax.models import POINT_DATASETS   # 2D sources: their features are the raw points (dimension 2)
-
-
-def _positive(section, name, key, kind=int):
-  value = getattr(section, key)
-  if not isinstance(value, kind) or isinstance(value, bool) or value <= 0:
-    raise ConfigError(f'{name}.{key}={value!r} must be a positive {kind.__name__}')
-
-
-def validate_classifier_config(config) -> None:
-  for key in ('steps', 'batch_size', 'width', 'feature_dim'):
-    _positive(config.classifier, 'classifier', key)
-  lr = config.classifier.lr
-  if not isinstance(lr, (int, float)) or isinstance(lr, bool) or not lr > 0:
-    raise ConfigError(f'classifier.lr={config.classifier.lr!r} must be > 0')
 
 
 def validate_eval_config(config) -> None:
@@ -33,18 +24,11 @@ def validate_eval_config(config) -> None:
   if needs_conditional and config.model.conditional == 'none':
     raise ConfigError(f'eval.metrics: {", ".join(needs_conditional)} need a class-conditional model; '
                       "model.conditional='none' (allowed: projection, acgan)")
-  for key in ('num_samples', 'batch_size'):
-    _positive(ev, 'eval', key)
-  if not isinstance(ev.every_steps, int) or ev.every_steps < 0:
-    raise ConfigError(f'eval.every_steps={ev.every_steps!r} must be an int >= 0 (0 = only at the end)')
   points = config.data.name in POINT_DATASETS
   if not points and ev.extractor == 'inception':
     if not ev.inception_weights or not os.path.isfile(ev.inception_weights):
       raise ConfigError(f'eval.inception_weights={ev.inception_weights!r} is not a file; convert pytorch-fid '
                         'weights with python -m gan_jax.metrics.convert_inception (see README)')
-  if not points and ev.extractor == 'classifier':
-    # eval.classifier_dir need not exist yet: --mode=train_classifier writes it (the Evaluator checks).
-    validate_classifier_config(config)
   dim = extractor_dim(config, 'points' if points else 'image')
   if any(METRICS.get(name).uses_covariance for name in metrics) and ev.num_samples <= dim:
     raise ConfigError(f'eval.num_samples={ev.num_samples} is too small for FID with {dim}-d features '

@@ -257,7 +257,7 @@ def _train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, stop: p
       elapsed = time.perf_counter() - window_start
       scalars = {k: float(np.mean([m[k] for _, m in window])) for k in window[-1][1]}
       scalars.update(step_time=elapsed / len(window), steps_per_sec=len(window) / elapsed,
-                     images_per_sec=len(window) * train.batch_size / elapsed)
+                     images_per_sec=len(window) * per_step * train.batch_size / elapsed)   # real images read
       run.logger.scalars(step, scalars, run.trainer.console_keys)
       window, window_start = [], time.perf_counter()
     if save_now:

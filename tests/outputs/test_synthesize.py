@@ -1,12 +1,17 @@
 """--mode=synthesize: conditional checkpoint -> image folder -> image_folder/prepare round trip; refusals exit 2."""
 
 import json
+import re
 
 import numpy as np
 import pytest
 
+from configs import cgan_digits
+from gan_jax import config_checks
+from gan_jax.core.errors import ConfigError
 from gan_jax.data import prepare_dataset
 from gan_jax.data.synthetic_mix import is_synthetic
+from gan_jax.outputs.synthesize import synthesize
 from run_helpers import make_tiny_config
 
 CGAN = 'cgan_digits.py:tiny'
@@ -36,6 +41,23 @@ def cgan_run(tmp_path_factory, data_dir):
   _ok(subprocess.run(launch_command(CGAN, workdir, f'--config.data.data_dir={data_dir}'), env=subprocess_env(),
                      capture_output=True, text=True, timeout=600))
   return workdir
+
+
+def _cgan_config(data_dir, **synthesize_keys):
+  """CGAN's config as launch.py builds it for the tests (in-process calls of synthesize)."""
+  config = cgan_digits.get_config('tiny')
+  config.data.data_dir = data_dir
+  config.synthesize.update(synthesize_keys)
+  return config
+
+
+def _refused(config, workdir, message, **options):
+  """What --mode=synthesize checks (validate_config, then synthesize) refuses `config` with one line
+  containing `message`; launch.py turns that ConfigError into exit 2 (test_refusals_exit_2)."""
+  with pytest.raises(ConfigError, match=re.escape(message)) as error:
+    config_checks.validate_config(config, 'synthesize', devices=False)
+    synthesize(config, str(workdir), **options)
+  assert '\n' not in str(error.value)
 
 
 def _read_back(data_dir, folder):
@@ -94,16 +116,15 @@ def test_balance_to_max_tops_up_the_long_tail_and_stays_in_train(cgan_run, run_l
     assert not is_synthetic(mixed.split_sources(split)).any()
 
 
-def test_refusals_exit_2(cgan_run, run_launch, tmp_path):
+def test_refusals_exit_2(cgan_run, run_launch, data_dir, tmp_path):
   (tmp_path / 'uncond').mkdir()
   (tmp_path / 'empty').mkdir()
-  _one_error_line(run_launch('dcgan_digits.py:tiny', tmp_path / 'uncond', '--mode=synthesize', '--balance_to=max'),
-                  'needs a conditional generator')
   _one_error_line(run_launch(CGAN, tmp_path / 'empty', '--mode=synthesize', '--balance_to=max'),
                   'has no latest checkpoint')
-  _one_error_line(run_launch(CGAN, cgan_run, '--mode=synthesize'), 'exactly one of --num_per_class')
-  _one_error_line(run_launch(CGAN, cgan_run, '--mode=synthesize', '--num_per_class=2',
-                             '--config.synthesize.temperature=0'), 'synthesize.temperature=0')
+  # The other refusals in-process: the same ConfigErrors, which launch.py reports as above.
+  _refused(make_tiny_config(data_dir), tmp_path / 'uncond', 'needs a conditional generator', balance_to='max')
+  _refused(_cgan_config(data_dir), cgan_run, 'exactly one of --num_per_class')
+  _refused(_cgan_config(data_dir, temperature=0), cgan_run, 'synthesize.temperature=0', num_per_class=2)
 
 
 # ---------------------------------------------------------------- output folders: never delete what gan_jax did not write
@@ -189,19 +210,18 @@ def test_output_folder_that_cannot_be_written_is_one_line(tmp_path):
   assert result.stdout.strip() == f'synthesize.out_dir={locked / "out"} cannot be written (Permission denied: {locked}); choose a folder you can write to'
 
 
-def test_synthesize_into_the_workdir_or_a_previous_output_loses_nothing(cgan_run, run_launch, tmp_path):
+def test_synthesize_into_the_workdir_or_a_previous_output_loses_nothing(cgan_run, data_dir, tmp_path):
+  # In-process: what --mode=synthesize runs (validate_config, then synthesize).
   before = _snapshot(cgan_run)
-  _one_error_line(run_launch(CGAN, cgan_run, '--mode=synthesize', '--num_per_class=2',
-                             f'--config.synthesize.out_dir={cgan_run}'), 'is the workdir or a folder above it')
+  _refused(_cgan_config(data_dir, out_dir=str(cgan_run)), cgan_run, 'is the workdir or a folder above it',
+           num_per_class=2)
   assert _snapshot(cgan_run) == before   # checkpoints, config.json, metrics.jsonl: every file still there
   out = tmp_path / 'out'
-  _ok(run_launch(CGAN, cgan_run, '--mode=synthesize', '--num_per_class=2', f'--config.synthesize.out_dir={out}'))
+  synthesize(_cgan_config(data_dir, out_dir=str(out)), str(cgan_run), num_per_class=2)
   first = _snapshot(out)
-  _one_error_line(run_launch(CGAN, cgan_run, '--mode=synthesize', '--num_per_class=2',
-                             f'--config.synthesize.out_dir={out}'), 'already holds a synthesize output')
+  _refused(_cgan_config(data_dir, out_dir=str(out)), cgan_run, 'already holds a synthesize output', num_per_class=2)
   assert _snapshot(out) == first
-  _ok(run_launch(CGAN, cgan_run, '--mode=synthesize', '--num_per_class=3', f'--config.synthesize.out_dir={out}',
-                 '--config.synthesize.replace=True'))
+  synthesize(_cgan_config(data_dir, out_dir=str(out), replace=True), str(cgan_run), num_per_class=3)
   assert json.loads((out / 'manifest.json').read_text())['total'] == 30
   assert sorted(p.name for p in tmp_path.iterdir()) == ['out']   # no hidden folders left beside it
 

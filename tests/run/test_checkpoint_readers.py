@@ -5,6 +5,7 @@ next, and a mistyped workdir is reported, never created."""
 import os
 import shutil
 import subprocess
+import time
 
 import numpy as np
 
@@ -28,6 +29,7 @@ def test_reader_hammering_a_training_run_never_kills_it(tiny_config, data_dir, t
   try:
     while trainer.poll() is None:
       if not os.path.isdir(workdir / 'checkpoints') or not any(n.isdigit() for n in os.listdir(workdir / 'checkpoints')):
+        time.sleep(0.02)   # the trainer is starting: leave it the CPU (once it saves, the reader never pauses)
         continue
       trainer_obj, state, step, _ = sampling.restore_checkpoint(tiny_config, str(workdir))
       samples = trainer_obj.sample_fn(state)(2, 0)

@@ -3,6 +3,7 @@ bitwise inside a phase and across a phase boundary (where its state changes shap
 through the shared loop. Adding a family is its own code and one FAMILIES.register line."""
 
 import functools
+import json
 import os
 
 import flax
@@ -62,6 +63,9 @@ class ToyTrainer(Trainer):
   def batch_keys(self, ds):
     return ('image',)   # labels never reach the toy
 
+  def batches_per_step(self):
+    return 2   # as a GAN with loss.n_critic=2: a step reads 2 * train.batch_size examples
+
   def phases(self):
     return (Phase(0, 'fit_mean'), Phase(GROW_AT, 'fit_scale'))
 
@@ -119,6 +123,10 @@ def test_toy_family_trains_resumes_across_its_phase_boundary_samples_and_evaluat
   assert os.path.isfile(tmp_path / 'whole' / 'generated.png')
   evaluated = os.listdir(tmp_path / 'whole' / 'eval')
   assert evaluated, 'the shared loop evaluated the toy family'
+  logged = [json.loads(line) for line in open(tmp_path / 'whole' / 'metrics.jsonl')]
+  batch = _config(data_dir, 6).train.batch_size
+  for record in logged:   # images/sec counts every batch a step reads
+    np.testing.assert_allclose(record['images_per_sec'], 2 * batch * record['steps_per_sec'], rtol=1e-6)
 
   for stop_at in (GROW_AT - 1, GROW_AT, GROW_AT + 1):   # before, at and after the boundary
     workdir = str(tmp_path / f'stopped_{stop_at}')

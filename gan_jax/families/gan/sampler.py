@@ -20,7 +20,7 @@ import numpy as np
 
 from gan_jax.core import parallel
 from gan_jax.families.latents import SampleFn, balanced_labels, draw_latents
-from gan_jax.families.standing import add_batch_moments, batch_moments, has_batch_norm, standing_latents  # noqa: F401
+from gan_jax.families.standing import add_batch_moments, has_batch_norm
 
 class Sampler:
   """G in eval mode (train=False) on the EMA params, with the EMA weights' standing BatchNorm statistics

@@ -59,16 +59,25 @@ class VaeTrainer(Trainer):
                                      example_shape=self.example_shape, conditional=self.conditional)
     self._sample = {}   # (truncation, temperature) -> the jitted sampler
     self._bounds = self._reconstruct = self._decode = self._add_moments = None
+    self._standing = None   # (step, ema_params, batch_stats, their standing statistics) of the last state
 
   def batch_stats(self, state):
     """The BatchNorm statistics the EMA weights are used with (samples, decodes, reconstructions, bounds):
     the decoder's are standing statistics of state.ema_params (ema.standing_batches batches of prior latents,
     as the GAN's G; 0 = the raw network's running statistics). The decoder with them is the model p(x|z)
     that is sampled and bounded. The encoder keeps its running statistics: it is only the variational
-    posterior, and any posterior gives a valid bound."""
+    posterior, and any posterior gives a valid bound.
+
+    Computed once per state step: an evaluation's samples, bounds and pictures share them (keyed by the step,
+    and by the very params and statistics objects, so that another state of the same step is not mistaken)."""
     batches, raw = self.config.ema.standing_batches, state.batch_stats
     if not batches or 'decoder' not in raw or not has_batch_norm(raw['decoder']):
       return raw
+    step = int(jax.device_get(state.step))
+    if self._standing is not None:
+      cached_step, cached_params, cached_raw, cached = self._standing
+      if cached_step == step and cached_params is state.ema_params and cached_raw is raw:
+        return cached
     if self._add_moments is None:
       self._add_moments = jax.jit(functools.partial(
           add_batch_moments, _Decoder(self.vae), batch_size=self.config.train.batch_size,
@@ -76,7 +85,9 @@ class VaeTrainer(Trainer):
     total = raw   # only its shapes matter: batch 0 overwrites it
     for k in range(batches):
       total = self._add_moments(state.ema_params, raw, total, parallel.replicate(np.int32(k), self.mesh))
-    return {**raw, 'decoder': total['decoder']}   # the decode-only passes leave the encoder's untouched
+    stats = {**raw, 'decoder': total['decoder']}   # the decode-only passes leave the encoder's untouched
+    self._standing = (step, state.ema_params, raw, stats)
+    return stats
 
   def bind_train_step(self, phase=None):
     del phase   # one phase
@@ -193,11 +204,6 @@ GAN_ONLY = (('loss.n_critic', ''), ('model.pack', ''), ('loss.gp_weight', ''), (
             ('model.g_hidden', 'vae.decoder_hidden'), ('model.d_hidden', 'vae.encoder_hidden'))
 
 
-def _get(config, dotted: str):
-  section, key = dotted.split('.')
-  return config[section][key]
-
-
 def result_keys(config):
   """The results a VAE evaluation of `config` adds (its likelihood's bound names)."""
   return vae_bounds.result_keys(vo.LIKELIHOODS.get(config.vae.likelihood).suffix)
@@ -207,10 +213,10 @@ def validate(config) -> None:
   """One-line ConfigError for a bad VAE config: GAN-only keys set, and the `vae` section (likelihood, lr,
   network sizes, scale, beta, warm-up, k); eval.best_metric must be a bound this likelihood reports."""
   for key, instead in GAN_ONLY:
-    neutral = schema.BY_NAME[key].default
-    if _get(config, key) != neutral:
+    neutral, value = schema.BY_NAME[key].default, schema.value(config, key)
+    if value != neutral:
       hint = f"; the VAE's own key is {instead}" if instead else ''
-      raise ConfigError(f'{key}={_get(config, key)!r} is a GAN-only setting; model.name={config.model.name} is a '
+      raise ConfigError(f'{key}={value!r} is a GAN-only setting; model.name={config.model.name} is a '
                         f'VAE (allowed: {neutral!r}){hint}')
   v = config.vae   # types and ranges: the schema (gan_jax.core.schema)
   vo.LIKELIHOODS.check(v.likelihood)

@@ -10,7 +10,7 @@ import pytest
 from gan_jax import config_checks
 from gan_jax.core import parallel
 from gan_jax.core.errors import ConfigError
-from gan_jax.families.gan import sampler as sampler_lib
+from gan_jax.families import standing
 from gan_jax.families.gan import trainer as gan_trainer
 from run_helpers import make_tiny_config
 
@@ -40,7 +40,7 @@ def test_batch_moments_are_each_batch_norm_s_batch_statistics():
   z = jax.random.normal(jax.random.PRNGKey(0), (32, 4)) * 2 + 1
   variables = module.init(jax.random.PRNGKey(1), z)
   stale = jax.tree.map(lambda a: a + 7.0, variables['batch_stats'])   # the result must not depend on them
-  got = sampler_lib.batch_moments(module, variables['params'], stale, z, None)
+  got = standing.batch_moments(module, variables['params'], stale, z, None)
   want = _hand_moments(variables, z)
   for layer in want:
     for name in ('mean', 'var'):
@@ -52,9 +52,9 @@ def test_standing_stats_average_the_batches():
   variables = module.init(jax.random.PRNGKey(1), jnp.zeros((2, 4)))
   total = variables['batch_stats']
   for k in range(3):
-    total = sampler_lib.add_batch_moments(module, variables['params'], variables['batch_stats'], total,
-                                          jnp.int32(k), batch_size=16, latent_dim=4, num_batches=3)
-  batches = [_hand_moments(variables, sampler_lib.standing_latents(k, 16, 4)[0]) for k in range(3)]
+    total = standing.add_batch_moments(module, variables['params'], variables['batch_stats'], total,
+                                       jnp.int32(k), batch_size=16, latent_dim=4, num_batches=3)
+  batches = [_hand_moments(variables, standing.standing_latents(k, 16, 4)[0]) for k in range(3)]
   for layer in batches[0]:
     for name in ('mean', 'var'):
       np.testing.assert_allclose(total[layer][name], np.mean([b[layer][name] for b in batches], 0), rtol=1e-5,

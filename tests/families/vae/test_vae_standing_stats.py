@@ -3,6 +3,7 @@ as the GAN's EMA generator; the encoder keeps its running statistics (any poster
 
 import jax
 import numpy as np
+import pytest
 
 from configs import vae_digits
 from gan_jax.families.standing import add_batch_moments
@@ -34,6 +35,10 @@ def test_decoder_statistics_are_the_ema_weights_own():
                                                     jax.tree.leaves(state.batch_stats['decoder'])))
   for got_leaf, raw_leaf in zip(jax.tree.leaves(stats['encoder']), jax.tree.leaves(state.batch_stats['encoder'])):
     np.testing.assert_array_equal(got_leaf, raw_leaf)
+  # Once per state step: an evaluation's samples, bounds and pictures share them; another state is recomputed.
+  assert trainer.batch_stats(state) is stats
+  assert trainer.batch_stats(state.replace(ema_params=jax.tree.map(lambda p: p * 0.5, state.ema_params))) is not stats
+  assert trainer.batch_stats(state.replace(step=state.step + 1)) is not stats
 
 
 def test_samples_use_them_and_zero_batches_keeps_the_old_behaviour():
@@ -43,3 +48,6 @@ def test_samples_use_them_and_zero_batches_keeps_the_old_behaviour():
   with_standing, with_raw = standing.sample_fn(state)(6, 0), raw.sample_fn(state)(6, 0)
   assert with_standing.shape == (6, 16, 16, 1) and not np.allclose(with_standing, with_raw)
   np.testing.assert_array_equal(with_standing, standing.sample_fn(state)(6, 0))   # deterministic
+  with pytest.raises(ValueError, match='unconditional'):   # an unconditional VAE takes no labels
+    standing.sample_fn(state)(4, 0, labels=np.zeros(4, np.int32))
+
