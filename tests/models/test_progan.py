@@ -41,16 +41,21 @@ def _layers(params, prefix=''):
 
 def test_equalised_lr_scale_is_he_constant_of_every_layer():
   generator, discriminator = _networks(final=8)
-  # init with every collection (flax leaves 'intermediates', where each layer sows its scale, out by default)
-  g_vars = jax.jit(lambda k: generator.init(k, jnp.zeros((1, 8)), every_layer=True, mutable=True))(
-      jax.random.key(0))
-  d_vars = jax.jit(lambda k: discriminator.init(k, jnp.zeros((4, 8, 8, 1)), every_layer=True, mutable=True))(
-      jax.random.key(1))
+  z, x = jnp.zeros((1, 8)), jnp.zeros((4, 8, 8, 1))
+
+  @jax.jit
+  def layers_and_scales(key):
+    """The parameters as the trainer draws them, and the scale every layer applies (sown at run time)."""
+    g = progan.init_params(generator, key, z, every_layer=True)
+    d = progan.init_params(discriminator, key, x, every_layer=True)
+    g_scales = generator.apply({'params': g}, z, every_layer=True, mutable=['intermediates'])[1]
+    d_scales = discriminator.apply({'params': d}, x, every_layer=True, mutable=['intermediates'])[1]
+    return (g, g_scales['intermediates']), (d, d_scales['intermediates'])
+
   checked = 0
-  for variables, count in ((g_vars, 2 + 2 + 2), (d_vars, 3 + 2 + 2)):   # blocks 4 and 8, rgb layers 4 and 8
-    kernels = _layers(variables['params'])
-    scales = {path.replace('/he_scale', ''): value[0]
-              for path, value in _flat(variables['intermediates']).items()}
+  for (params, sown), count in zip(layers_and_scales(jax.random.key(0)), (2 + 2 + 2, 3 + 2 + 2)):
+    kernels = _layers(params)   # G: blocks 4 and 8 (2 layers each), to_rgb 4 and 8; D: 3 + 2, from_rgb 4 and 8
+    scales = {path.replace('/he_scale', ''): value[0] for path, value in _flat(sown).items()}
     assert set(kernels) == set(scales) and len(kernels) == count, sorted(kernels)
     for path, kernel in kernels.items():
       fan_in = int(np.prod(kernel.shape[:-1]))
@@ -59,7 +64,7 @@ def test_equalised_lr_scale_is_he_constant_of_every_layer():
     # Stored weights are N(0, 1) (the scale is applied at run time) and biases start at 0.
     every = np.concatenate([np.ravel(k) for k in kernels.values()])
     assert abs(every.std() - 1.0) < 0.05 and abs(every.mean()) < 0.05
-    biases = [v for p, v in _flat(variables['params']).items() if p.endswith('bias')]
+    biases = [v for p, v in _flat(params).items() if p.endswith('bias')]
     assert all(not np.any(np.asarray(b)) for b in biases)
   assert checked == 13
 

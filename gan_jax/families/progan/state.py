@@ -16,6 +16,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from gan_jax.models.progan import init_params
+
 
 @flax.struct.dataclass
 class ProganState:
@@ -35,8 +37,8 @@ def init_layers(seed: int, *, generator, discriminator, latent_dim: int,
                 example_shape: Sequence[int]) -> Tuple[Dict, Dict, jax.Array]:
   """(every layer of G, every layer of D, the run's base key), drawn from `seed` (pure)."""
   g_key, d_key, run_key = jax.random.split(jax.random.PRNGKey(seed), 3)
-  g_all = generator.init(g_key, jnp.zeros((1, latent_dim), jnp.float32), every_layer=True)['params']
-  d_all = discriminator.init(d_key, jnp.zeros((1, *example_shape), jnp.float32), every_layer=True)['params']
+  g_all = init_params(generator, g_key, jnp.zeros((1, latent_dim), jnp.float32), every_layer=True)
+  d_all = init_params(discriminator, d_key, jnp.zeros((1, *example_shape), jnp.float32), every_layer=True)
   return dict(g_all), dict(d_all), run_key
 
 

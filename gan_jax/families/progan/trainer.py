@@ -32,16 +32,17 @@ from gan_jax.families.progan.step import train_step
 from gan_jax.models import progan as networks
 
 
-def batch_sizes(config) -> tuple:
+def batch_sizes(config, final: int) -> tuple:
   """One batch size per resolution start..final: progan.batch_sizes, or train.batch_size everywhere."""
-  count = len(networks.resolutions(config.data.image_size, config.progan.start_resolution))
+  count = len(networks.resolutions(final, config.progan.start_resolution))
   return tuple(config.progan.batch_sizes) or (config.train.batch_size,) * count
 
 
-def make_schedule(config):
+def make_schedule(config, final: int):
+  """The phases of growing to `final` (the data's image size)."""
   p = config.progan
-  return schedule_lib.build_schedule(config.data.image_size, p.start_resolution, p.images_per_phase,
-                                     p.fade_images or p.images_per_phase, batch_sizes(config))
+  return schedule_lib.build_schedule(final, p.start_resolution, p.images_per_phase,
+                                     p.fade_images or p.images_per_phase, batch_sizes(config, final))
 
 
 class ProganTrainer(Trainer):
@@ -59,7 +60,7 @@ class ProganTrainer(Trainer):
     optim = config.optim
     self.g_tx, _ = make_optimizer(optim, optim.g_lr, config.train.steps, 0)
     self.d_tx, _ = make_optimizer(optim, optim.d_lr, config.train.steps, 0)
-    self.specs = make_schedule(config)
+    self.specs = make_schedule(config, size)
     self._phases = tuple(Phase(spec.start, spec.name) for spec in self.specs)
     devices = jax.device_count()
     for spec in self.specs:   # every device gets the same share of every phase's batch
@@ -237,7 +238,7 @@ def validate(config) -> None:
     raise ConfigError(f'progan.batch_sizes={tuple(p.batch_sizes)} must give one batch size per resolution '
                       f'{", ".join(map(str, networks.resolutions(size, start)))} ({count} numbers), or be ()')
   group = p.mbstd_group_size
-  for r, b in zip(networks.resolutions(size, start), batch_sizes(config)):
+  for r, b in zip(networks.resolutions(size, start), batch_sizes(config, size)):
     key = 'progan.batch_sizes' if p.batch_sizes else 'train.batch_size'
     if config.train.batch_size % b:
       raise ConfigError(f'{key}: {b} at {r}x{r} must divide train.batch_size={config.train.batch_size} (the '
