@@ -130,13 +130,14 @@ np.savez(sys.argv[3], **fade_steps())
 
 
 def test_four_devices_match_one(tmp_path):
+  if jax.default_backend() != 'cpu' or jax.device_count() != 1:
+    pytest.skip('compares one CPU device (this process) with four (a subprocess)')
   here = os.path.dirname(os.path.abspath(__file__))
   tests_dir = os.path.dirname(os.path.dirname(here))
   out = tmp_path / 'four.npz'
   result = subprocess.run([sys.executable, '-c', _DEVICES_SCRIPT, here, tests_dir, str(out)], env=subprocess_env(),
                           capture_output=True, text=True, timeout=600)
   assert result.returncode == 0, result.stderr[-3000:]
-  assert jax.device_count() == 1
   one, four = fade_steps(), dict(np.load(out))
   assert sorted(one) == sorted(four) and '1/alpha' in one and float(one['1/alpha']) == 0.5
   for name, value in one.items():
