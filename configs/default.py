@@ -110,7 +110,7 @@ def get_config() -> ml_collections.ConfigDict:
 
   # ---------------------------------------- model
   config.model = ml_collections.ConfigDict()
-  config.model.name = 'dcgan'   # dcgan | mlp | resnet (SNGAN) (GANs) | vae | vae_mlp (VAEs) [shape]
+  config.model.name = 'dcgan'   # dcgan | mlp | resnet (SNGAN) (GANs) | vae | vae_mlp (VAEs) | progan [shape]
   config.model.latent_dim = 100   # size of the latent z [shape]
   # DCGAN: channels of G's last hidden layer (doubling towards the input); resnet: see gan_jax/models/resnet.py;
   # VAE: the decoder [shape]
@@ -265,4 +265,22 @@ def get_config() -> ml_collections.ConfigDict:
   config.vae.beta = 1.0   # weight of the KL term (beta-VAE)
   config.vae.kl_warmup_steps = 0   # KL weight ramps linearly 0 -> beta over these steps; 0 = off
   config.vae.iwae_samples = 100   # k of the importance-weighted bound reported with the ELBO (1 = ELBO)
+
+  # ---------------------------------------- ProGAN family (model.name = progan): growing from start_resolution to
+  # data.image_size; it shares model.latent_dim, loss (name, gp_weight, r1_weight), optim (g_lr, d_lr, b1, b2,
+  # grad_clip), ema, train and eval
+  config.progan = ml_collections.ConfigDict()
+  # resolution training starts at (a power of two <= data.image_size); = data.image_size: no growing [shape]
+  config.progan.start_resolution = 4
+  # real images shown in each stable phase (the paper 600k; its CIFAR-10 config 400k)
+  config.progan.images_per_phase = 600_000
+  config.progan.fade_images = 0   # real images shown while a new resolution fades in; 0 = images_per_phase
+  # batch size per resolution, start..final (each divides train.batch_size); () = train.batch_size everywhere
+  config.progan.batch_sizes = ()
+  config.progan.fmap_base = 8192   # feature maps at stage s: min(fmap_base / 2**(s * fmap_decay), fmap_max) [shape]
+  config.progan.fmap_decay = 1.0   # log2 of the feature-map reduction per doubling [shape]
+  config.progan.fmap_max = 512   # most feature maps in any layer [shape]
+  # D's minibatch standard deviation over groups of this many images; 0 or 1 = off [shape]
+  config.progan.mbstd_group_size = 4
+  config.progan.drift = 0.001   # weight of the drift term mean(D(real)**2) in D's loss (the paper's epsilon_drift)
   return config

@@ -58,6 +58,8 @@ NAMES = Kind(lambda v: isinstance(v, str) or (isinstance(v, (tuple, list)) and a
              'a name or a tuple of names')
 NUMBERS = Kind(lambda v: isinstance(v, (tuple, list)) and all(isinstance(x, (int, float)) and not isinstance(x, bool)
                                                               for x in v), 'a tuple of numbers')
+INTS = Kind(lambda v: isinstance(v, (tuple, list)) and all(isinstance(x, int) and not isinstance(x, bool) and x >= 1
+                                                          for x in v), 'a tuple of integers >= 1')
 OPTIONAL_DICT = Kind(lambda v: v is None or isinstance(v, dict) or hasattr(v, 'to_dict'), 'None or {label: weight}')
 
 
@@ -97,6 +99,9 @@ SECTIONS = (
     ('interpolate', 'interpolate (--mode=interpolate)'),
     ('vae', 'VAE family (model.name = vae | vae_mlp): its own keys; it shares model.latent_dim, dtype, init_std, '
             'conditioning, optim.b1/b2/schedule/warmup_steps/grad_clip, ema, train and eval'),
+    ('progan', 'ProGAN family (model.name = progan): growing from start_resolution to data.image_size; it shares '
+               'model.latent_dim, loss (name, gp_weight, r1_weight), optim (g_lr, d_lr, b1, b2, grad_clip), ema, '
+               'train and eval'),
 )
 
 KEYS: Tuple[Key, ...] = (
@@ -176,7 +181,7 @@ KEYS: Tuple[Key, ...] = (
     _k('data.deterministic', True, BOOL, 'tf.data deterministic order'),
     _k('data.prefetch', 2, Int(-1, meaning=' (-1 = AUTOTUNE)'), 'batches prefetched; 0 = none, -1 = AUTOTUNE'),
     # ---------------------------------------------------------------- model
-    _k('model.name', 'dcgan', STR, 'dcgan | mlp | resnet (SNGAN) (GANs) | vae | vae_mlp (VAEs)', _SHAPE),
+    _k('model.name', 'dcgan', STR, 'dcgan | mlp | resnet (SNGAN) (GANs) | vae | vae_mlp (VAEs) | progan', _SHAPE),
     _k('model.latent_dim', 100, Int(1), 'size of the latent z', _SHAPE),
     _k('model.g_width', 64, Int(1), "DCGAN: channels of G's last hidden layer (doubling towards the input); "
        'resnet: see gan_jax/models/resnet.py; VAE: the decoder', _SHAPE),
@@ -302,6 +307,22 @@ KEYS: Tuple[Key, ...] = (
     _k('vae.beta', 1.0, Float(0, low_open=True), 'weight of the KL term (beta-VAE)'),
     _k('vae.kl_warmup_steps', 0, Int(0), 'KL weight ramps linearly 0 -> beta over these steps; 0 = off'),
     _k('vae.iwae_samples', 100, Int(1), 'k of the importance-weighted bound reported with the ELBO (1 = ELBO)'),
+    # ---------------------------------------------------------------- ProGAN family
+    _k('progan.start_resolution', 4, Int(4), 'resolution training starts at (a power of two <= data.image_size); '
+       '= data.image_size: no growing', _SHAPE),
+    _k('progan.images_per_phase', 600_000, Int(1), 'real images shown in each stable phase (the paper 600k; its '
+       'CIFAR-10 config 400k)'),
+    _k('progan.fade_images', 0, Int(0), 'real images shown while a new resolution fades in; 0 = images_per_phase'),
+    _k('progan.batch_sizes', (), INTS, 'batch size per resolution, start..final (each divides train.batch_size); '
+       '() = train.batch_size everywhere'),
+    _k('progan.fmap_base', 8192, Int(1), 'feature maps at stage s: min(fmap_base / 2**(s * fmap_decay), fmap_max)',
+       _SHAPE),
+    _k('progan.fmap_decay', 1.0, Float(0), 'log2 of the feature-map reduction per doubling', _SHAPE),
+    _k('progan.fmap_max', 512, Int(1), 'most feature maps in any layer', _SHAPE),
+    _k('progan.mbstd_group_size', 4, Int(0), "D's minibatch standard deviation over groups of this many images; "
+       '0 or 1 = off', _SHAPE),
+    _k('progan.drift', 0.001, Float(0), "weight of the drift term mean(D(real)**2) in D's loss (the paper's "
+       'epsilon_drift)'),
 )
 BY_NAME: Dict[str, Key] = {key.name: key for key in KEYS}
 

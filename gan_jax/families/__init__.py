@@ -16,6 +16,7 @@ from typing import Callable, NamedTuple, Tuple
 from gan_jax.core.errors import ConfigError
 from gan_jax.core.registry import Registry
 from gan_jax.families.gan import trainer as gan
+from gan_jax.families.progan import trainer as progan
 from gan_jax.families.vae import trainer as vae
 
 
@@ -29,6 +30,7 @@ class Family(NamedTuple):
 FAMILIES = Registry('training family', 'model.name')
 FAMILIES.register('gan')(Family(gan.GanTrainer, gan.validate, models=('dcgan', 'mlp', 'resnet')))
 FAMILIES.register('vae')(Family(vae.VaeTrainer, vae.validate, vae.RESULT_KEYS, models=('vae', 'vae_mlp')))
+FAMILIES.register('progan')(Family(progan.ProganTrainer, progan.validate, models=('progan',)))
 
 
 def family_of(config) -> Family:

@@ -16,6 +16,7 @@ What the loop reads:
                         labels) or 'translation' (outputs of given inputs)
   shape_fields()        config values that decide the state's shapes (a checkpoint records and checks them)
   console_keys, loss_keys(), pictures(state, ds), extra_metrics(state, ds, split)
+  evaluation_skipped(step) why the state after `step` steps is not evaluated ('' = it is)
 """
 
 from typing import Callable, Dict, NamedTuple, Optional, Tuple
@@ -134,6 +135,12 @@ class Trainer:
     """Extra uint8 pictures written beside each sample grid, by name (default: none)."""
     del state, ds
     return {}
+
+  def evaluation_skipped(self, step: int) -> str:
+    """'' when the state after `step` steps can be evaluated; else why not, in one line (evaluation then
+    prints it and returns no results), e.g. a growing network before its final resolution."""
+    del step
+    return ''
 
   def extra_metrics(self, state, ds, split: str) -> Dict[str, float]:
     """Family-specific evaluation results merged into the Evaluator's (default: none)."""

