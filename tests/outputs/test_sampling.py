@@ -12,6 +12,7 @@ from gan_jax.families.gan.sampler import Sampler
 from gan_jax.families.latents import balanced_labels
 from gan_jax.outputs.sampling import load_sampler
 
+from configs import cgan_digits
 from run_helpers import launch_command, make_tiny_config, subprocess_env
 
 CGAN_TINY = 'cgan_digits.py:tiny'
@@ -24,6 +25,14 @@ def cgan_run(tmp_path_factory, data_dir):
   result = subprocess.run(command, env=subprocess_env(), capture_output=True, text=True, timeout=600)
   assert result.returncode == 0, result.stderr[-3000:]
   return workdir
+
+
+def _cgan_run_config():
+  """make_tiny_config() with the model shape cgan_run trained with (configs/cgan_digits.py: spectral norm on D)."""
+  config = make_tiny_config()
+  config.model.conditional = 'projection'
+  config.model.d_spectral_norm = cgan_digits.get_config('tiny').model.d_spectral_norm
+  return config
 
 
 def _sampler(conditional='projection'):
@@ -68,8 +77,7 @@ def test_sample_mode_writes_requested_labels(cgan_run, run_launch, tmp_path):
   data = np.load(cgan_run / 'samples.npz')
   np.testing.assert_array_equal(data['labels'], np.arange(13) % 10)
   # load_sampler reproduces the file.
-  config = make_tiny_config()
-  config.model.conditional = 'projection'
+  config = _cgan_run_config()
   sample_fn, step, meta = load_sampler(config, str(cgan_run))
   assert step == 4 and meta['num_classes'] == 10
   assert meta['fake_labels'] == 'data' and meta['fake_label_probs'] is None   # fakes took the reals' labels
@@ -114,8 +122,7 @@ def test_interpolate_mode_writes_class_rows_whose_ends_are_the_end_latents_sampl
   assert saved['slerp_labels'].tolist() == np.repeat(np.arange(10), 5).tolist()   # one row per class
   assert Image.open(folder / 'slerp.png').size == (5 * 18 + 2, 10 * 18 + 2)
   assert Image.open(folder / 'truncation.png').size == (5 * 18 + 2, 3 * 18 + 2)
-  config = make_tiny_config()
-  config.model.conditional = 'projection'
+  config = _cgan_run_config()
   trainer, state, _, _ = sampling.restore_checkpoint(config, str(cgan_run))
   decode = trainer.decode_fn(state)
   z, labels = saved['slerp_latents'], saved['slerp_labels']
