@@ -85,6 +85,13 @@ def aug_run(tmp_path_factory, data_dir):
 
 
 @pytest.fixture(scope='session')
+def cgan_run(tmp_path_factory, data_dir):
+  """Workdir of configs/cgan_digits.py:tiny (a projection cGAN, 4 steps) trained through launch.py: the
+  conditional checkpoint that sample, interpolate and synthesize read (tests/outputs/)."""
+  return _finished_run(tmp_path_factory, data_dir, 'cgan_run', (), 'cgan_digits.py:tiny')
+
+
+@pytest.fixture(scope='session')
 def vae_run(tmp_path_factory, data_dir):
   """Workdir of TINY_RUN_FLAGS with configs/vae_digits.py:tiny (the VAE family's reference run)."""
   return _finished_run(tmp_path_factory, data_dir, 'vae_run', TINY_RUN_FLAGS, FAMILY_RUN_CONFIGS['vae'])

@@ -1,7 +1,5 @@
 """Labelled sampling: the Sampler's label handling, load_sampler, and --mode=sample with --label."""
 
-import subprocess
-
 import jax
 import numpy as np
 import pytest
@@ -13,18 +11,9 @@ from gan_jax.families.latents import balanced_labels
 from gan_jax.outputs.sampling import load_sampler
 
 from configs import cgan_digits
-from run_helpers import launch_command, make_tiny_config, subprocess_env
+from run_helpers import make_tiny_config
 
-CGAN_TINY = 'cgan_digits.py:tiny'
-
-
-@pytest.fixture(scope='module')
-def cgan_run(tmp_path_factory, data_dir):
-  workdir = tmp_path_factory.mktemp('cgan_run')
-  command = launch_command(CGAN_TINY, workdir, f'--config.data.data_dir={data_dir}')
-  result = subprocess.run(command, env=subprocess_env(), capture_output=True, text=True, timeout=600)
-  assert result.returncode == 0, result.stderr[-3000:]
-  return workdir
+CGAN_TINY = 'cgan_digits.py:tiny'   # the config of the session's cgan_run (tests/conftest.py)
 
 
 def _cgan_run_config():

@@ -14,7 +14,7 @@ from gan_jax.data.synthetic_mix import is_synthetic
 from gan_jax.outputs.synthesize import synthesize
 from run_helpers import make_tiny_config
 
-CGAN = 'cgan_digits.py:tiny'
+CGAN = 'cgan_digits.py:tiny'   # the config of the session's cgan_run (tests/conftest.py)
 MANIFEST_KEYS = {'format', 'dataset', 'example_shape', 'checkpoint', 'checkpoint_step', 'config_sha256', 'seed',
                  'model', 'truncation', 'temperature', 'request', 'class_names', 'counts_per_class',
                  'real_train_counts', 'imbalance_factor', 'total', 'eval_scores', 'workdir'}
@@ -30,17 +30,6 @@ def _one_error_line(result, message):
   errors = [line for line in result.stderr.splitlines() if line.startswith('error: ')]
   assert len(errors) == 1 and message in errors[0], result.stderr[-2000:]
   assert 'Traceback' not in result.stderr
-
-
-@pytest.fixture(scope='module')
-def cgan_run(tmp_path_factory, data_dir):
-  """A tiny projection cGAN trained through launch.py (4 steps)."""
-  import subprocess  # pylint: disable=g-import-not-at-top
-  from run_helpers import launch_command, subprocess_env  # pylint: disable=g-import-not-at-top
-  workdir = tmp_path_factory.mktemp('cgan')
-  _ok(subprocess.run(launch_command(CGAN, workdir, f'--config.data.data_dir={data_dir}'), env=subprocess_env(),
-                     capture_output=True, text=True, timeout=600))
-  return workdir
 
 
 def _cgan_config(data_dir, **synthesize_keys):
