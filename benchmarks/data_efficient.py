@@ -4,9 +4,11 @@ train fraction {1, 0.25, 0.1} x seeds, evaluated on the FULL val split with the 
   python benchmarks/data_efficient.py --out /tmp/i12_runs/bench                  # the BENCHMARKS.md table
   python benchmarks/data_efficient.py --out DIR --report_only                      # re-aggregate
   python benchmarks/data_efficient.py --out DIR --timing                           # ms/step, interleaved
+  python benchmarks/data_efficient.py --data=mnist5k --fractions=1,0.2,0.1 --out DIR   # real MNIST digits
 
 The schedule (`schedule_config`) is small enough for the whole table to run in about half an hour on a
-busy 2-core CPU: 16x16 digits, DCGAN 16 channels wide, batch 32, --steps G steps. One jitted step is
+busy 2-core CPU: 16x16 digits, DCGAN 16 channels wide, batch 32, --steps G steps (--data, --image_size,
+--width and --batch change it). One jitted step is
 compiled per variant and reused for every fraction and seed (the shapes do not change); batches come
 from gan_jax.data.bulk_batches (the same batches as the tf.data pipeline, on the train_fraction subset).
 Each run writes DIR/<variant>/f<fraction>/seed<k>/ (eval/ and run.json); the table goes to DIR/table.md
@@ -31,6 +33,11 @@ flags.DEFINE_integer('steps', 1500, 'G steps per run.')
 flags.DEFINE_integer('seeds', 3, 'Seeds 0 .. seeds-1.')
 flags.DEFINE_list('fractions', ['1.0', '0.25', '0.1'], 'data.train_fraction values.')
 flags.DEFINE_list('variants', ['none', 'diffaugment', 'ada', 'diffaugment_lecam'], 'Variants to run.')
+flags.DEFINE_enum('data', 'digits', ['digits', 'mnist5k'], 'data.name: scikit-learn\'s digits or the 5,000 real '
+                  'MNIST digits (mnist5k).')
+flags.DEFINE_integer('image_size', 16, 'data.image_size.')
+flags.DEFINE_integer('width', 16, 'model.g_width = model.d_width.')
+flags.DEFINE_integer('batch', 32, 'train.batch_size.')
 flags.DEFINE_string('data_dir', '', 'data.data_dir (prepared data and the classifier cache).')
 flags.DEFINE_bool('report_only', False, 'Only aggregate the run.json files under --out.')
 flags.DEFINE_bool('timing', False, 'Only measure ms/step of each variant, interleaved (DIR/timing.json).')
@@ -51,9 +58,12 @@ def schedule_config(steps: int, data_dir: str):
   from configs import dcgan_digits  # pylint: disable=g-import-not-at-top
   config = dcgan_digits.get_config()
   config.data.data_dir = data_dir
-  config.data.image_size = 16
-  config.model.latent_dim, config.model.g_width, config.model.d_width = 32, 16, 16
-  config.train.steps, config.train.batch_size = steps, 32
+  config.data.image_size = FLAGS.image_size
+  if FLAGS.data == 'mnist5k':
+    from configs.mnist5k_data import use_mnist5k  # pylint: disable=g-import-not-at-top
+    use_mnist5k(config, FLAGS.image_size)
+  config.model.latent_dim, config.model.g_width, config.model.d_width = 32, FLAGS.width, FLAGS.width
+  config.train.steps, config.train.batch_size = steps, FLAGS.batch
   config.ema.decay = 0.99
   config.eval.metrics = ('fid', 'precision_recall')
   config.eval.num_samples, config.eval.every_steps = 1000, 0
@@ -131,9 +141,10 @@ def time_variants(variants, out: str, data_dir: str, rounds: int = 5, steps: int
     config = schedule_config(steps, data_dir)
     for dotted, value in VARIANTS[variant].items():
       _set(config, dotted, value)
-    setup = gan_trainer.GanTrainer(config, (16, 16, 1))
+    shape = (FLAGS.image_size, FLAGS.image_size, 1)
+    setup = gan_trainer.GanTrainer(config, shape)
     state = setup.fresh_state()
-    x = np.random.default_rng(0).uniform(-1, 1, (config.train.batch_size * setup.batches_per_step(), 16, 16, 1))
+    x = np.random.default_rng(0).uniform(-1, 1, (config.train.batch_size * setup.batches_per_step(), *shape))
     x = x.astype(np.float32)
     batch = parallel.to_global_batch({'image': x}, setup.mesh)
     rng = parallel.replicated_copy(state.rng, setup.mesh)

@@ -7,10 +7,11 @@ per-channel classifier that counts the modes is trained on mnist5k's train digit
 """
 
 from configs import dcgan_stacked_digits
+from configs.mnist5k_data import use_mnist5k
 from configs.shrink import apply_switch
 
 
 def get_config(arg: str = ''):
   config = dcgan_stacked_digits.get_config()
-  config.data.name = 'stacked_mnist5k'
+  config = use_mnist5k(config, config.data.image_size, stacked=True)
   return apply_switch(config, arg)

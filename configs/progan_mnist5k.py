@@ -18,6 +18,7 @@ steps show the current resolution, upsampled to 32x32; the classifier FID and mo
 """
 
 from configs import default
+from configs.mnist5k_data import use_mnist5k
 from configs.shrink import apply_switch
 
 # (dotted key, cap under `small`, value under `tiny`) of the ProGAN network sizes (configs/shrink.py).
@@ -26,9 +27,7 @@ PROGAN_SIZES = (('progan.fmap_base', 64, 32), ('progan.fmap_max', 16, 8))
 
 def get_config(arg: str = ''):
   config = default.get_config()
-  config.data.name = 'mnist5k'
-  config.data.image_size = 32
-  config.data.channels = 1
+  config = use_mnist5k(config)
   config.model.name = 'progan'
   config.model.latent_dim = 64
   config.progan.start_resolution = 4

@@ -55,6 +55,10 @@ def test_stacked_config_validates():
     config_checks.validate_config(config, 'train', devices=False)
     assert config.model.pack == pack and config.train.batch_size == 64 * pack
     assert config.eval.num_samples == 26_000 and config.data.image_size == 16
+    assert config.data.name == 'stacked_digits'
+  config = pacgan_stacked.get_config('pack2,mnist5k,steps=40')   # the stacked_mnist5k suite's cells
+  config_checks.validate_config(config, 'train', devices=False)
+  assert (config.data.name, config.model.pack, config.train.steps) == ('stacked_mnist5k', 2, 40)
 
 
 def _one_step(config, example_shape):

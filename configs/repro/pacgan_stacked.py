@@ -3,7 +3,9 @@
   python launch.py --config configs/repro/pacgan_stacked.py:pack2 --workdir runs/repro/stacked_pack2
   python benchmarks/reproduce.py --suite=stacked     # K seeds of both variants, the table
 
-Arg: `<variant>[,steps=N][,small|tiny]`: variant dcgan (= pack1) | pack2 | pack3 | pack4.
+Arg: `<variant>[,mnist5k][,steps=N][,small|tiny]`: variant dcgan (= pack1) | pack2 | pack3 | pack4; `mnist5k`
+stacks real MNIST digits (data.name=stacked_mnist5k: mnist5k's 28x28 digits, downsampled to 16x16 like the
+digits are upsampled; the per-channel classifier learns mnist5k's train digits) instead of sklearn's digits.
 
 PacGAN's Stacked MNIST set-up (fjxmlzn/PacGAN, stacked_MNIST_experiments/VEEGAN_experiment): DCGAN at 28x28
 on 128,000 stacked MNIST triples, batch 64 packed samples (G makes 64*m per step), Adam(2e-4, b1=0.5),
@@ -17,18 +19,22 @@ results). The paper's DCGAN runs G's update twice per D update (a DCGAN-tensorfl
 """
 
 from configs import default
+from configs.mnist5k_data import CLASSIFIER_STEPS
 from configs.repro.args import parse_arg
 from configs.shrink import apply_switch
 
 VARIANTS = {'dcgan': 1, 'pack1': 1, 'pack2': 2, 'pack3': 3, 'pack4': 4}
+DATA = {'digits': 'stacked_digits', 'mnist5k': 'stacked_mnist5k'}
 PACKED_BATCH = 64
 PAPER_STEPS = 100_000       # 50 epochs x 128,000 / 64
 
 
 def get_config(arg: str = 'dcgan'):
-  words, numbers = parse_arg(arg, {'variant': VARIANTS, 'switch': ('small', 'tiny')}, ('steps',))
+  words, numbers = parse_arg(arg, {'variant': VARIANTS, 'data': DATA, 'switch': ('small', 'tiny')}, ('steps',))
   config = default.get_config()
-  config.data.name = 'stacked_digits'
+  config.data.name = DATA[words.get('data', 'digits')]
+  if config.data.name == 'stacked_mnist5k':
+    config.classifier.steps = CLASSIFIER_STEPS
   config.data.image_size = 16
   config.data.channels = 3
   config.data.num_samples = 100_000
