@@ -69,6 +69,11 @@ def test_prepared_splits_are_stratified_and_a_tiny_run_trains(run_launch, data_d
   assert sum(total.values()) > 4900 and abs(total['val'] - 500) < 60 and abs(total['test'] - 500) < 60
   assert all(abs(n - total['train'] / 10) < 25 for n in counts['train'].values())   # stratified
   assert ds.report['provenance']['citation'].startswith('Y. LeCun') and 'CC BY' in ds.report['provenance']['licence']
+  config.data.imbalance_factor = 100.0   # Cao et al.'s long tail on real digits: ~400 -> 4 train images
+  imbalance = prepare_dataset(config).report['imbalance']
+  before, after = imbalance['class_counts_before'], imbalance['class_counts_after']
+  tail = [after[name] for name in sorted(after, key=int)]
+  assert tail[0] == before['0'] and tail[-1] == int(max(before.values()) / 100) == 4 and tail == sorted(tail)[::-1]
   result = run_launch('dcgan_mnist5k.py:tiny', tmp_path / 'run')
   assert result.returncode == 0, result.stderr[-3000:]
   assert (tmp_path / 'run' / 'generated.png').exists()
