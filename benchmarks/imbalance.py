@@ -20,7 +20,11 @@ classifier's trainer, 400 Adam steps, batch 64) is trained with
   <gen>_balance real + samples of a class-conditional generator trained on the SAME long-tailed split,
                 each class topped up to the largest class (--mode=synthesize, data.synthetic_fill=balance)
   <gen>_x3      ... each class topped up to 3x the largest class (data.synthetic_fill=multiple; --multiples)
-  <gen>_<amount>_filtered   ... from samples kept by synthesize.min_confidence = --min_confidence
+  <gen>_<amount>_filtered   ... from samples kept by synthesize.min_confidence = --min_confidence, judged by
+                the run-split classifier (synthesize.filter_classifier=run_split, the default: logit-adjusted,
+                trained on the SAME long-tailed split; never the evaluation classifier, which learned the
+                full balanced split). Filtered folders and results of an older, evaluation-filtered version
+                are not reused: their folder names differ and their results lack filter_classifier.
   <gen>_<...>_la, <gen>_<...>_ldam_drw   ... with that classifier remedy on the real + synthetic mix
   <gen>_only    that generator's samples alone, n_max per class (classifier.train_data=synthetic: CAS)
 for the generators <gen> (GENERATORS below; --methods picks; they train only for --gan_factors and
@@ -69,6 +73,7 @@ CLASSICAL = {   # method -> config overrides of the downstream run
     'effective': {'classifier.class_weighting': 'effective_number'},
     'la': REMEDIES['la'][0], 'ldam_drw': REMEDIES['ldam_drw'][0],
 }
+FILTER_CLASSIFIER = 'run_split'   # synthesize.filter_classifier of *_filtered: the default, no leak of the full split
 GENERATOR_LABELS = {'cgan': 'cGAN', 'cgan_da': 'cGAN + DiffAugment', 'acgan': 'AC-GAN', 'cvae': 'cVAE'}
 
 
@@ -200,6 +205,12 @@ def summarise(result: dict) -> dict:
           'train_counts': result['train_counts']}
 
 
+def _stale_filter(record) -> bool:
+  """True for a *_filtered result not filtered by FILTER_CLASSIFIER (recorded before the filter had a choice)."""
+  use = GENERATIVE.get(record.get('method'), (None, None))[1]
+  return bool(use and USES[use].filtered and record.get('filter_classifier') != FILTER_CLASSIFIER)
+
+
 class Runner:
   def __init__(self, args):
     self.args, self.path = args, os.path.join(args.out, 'results.jsonl')
@@ -210,6 +221,8 @@ class Runner:
         try:
           record = json.loads(line)
         except ValueError:
+          continue
+        if _stale_filter(record):   # filtered by the evaluation classifier (before issue 24's fix): rerun it
           continue
         self.done[(record['method'], record['factor'], record['seed'])] = record
     self._datasets = {}
@@ -267,16 +280,17 @@ class Runner:
 
   def synthetic_folder(self, generator, factor, seed, multiple: float, min_confidence: float) -> str:
     """Trains the generator on the long-tailed split (once) and writes ceil(multiple * n_max) samples per class,
-    filtered by the evaluation classifier when min_confidence > 0 (one folder per setting)."""
+    filtered by the run-split classifier (FILTER_CLASSIFIER) when min_confidence > 0 (one folder per setting)."""
     from gan_jax.outputs.synthesize import synthesize  # pylint: disable=g-import-not-at-top
     from gan_jax.run.loop import train_and_evaluate  # pylint: disable=g-import-not-at-top
     run = os.path.join(self.args.out, generator, f'if{factor:g}_seed{seed}')
     # 'synthetic' (n_max, unfiltered) is the first version's folder: its runs stay valid.
     name = 'synthetic' + (f'_x{multiple:g}' if multiple != 1 else '') + (
-        f'_conf{min_confidence:g}' if min_confidence else '')
+        f'_conf{min_confidence:g}_{FILTER_CLASSIFIER}' if min_confidence else '')
     folder = os.path.join(run, name)
     config = self.generator_config(generator, factor, seed)
-    config.synthesize.update(out_dir=folder, min_confidence=float(min_confidence))
+    config.synthesize.update(out_dir=folder, min_confidence=float(min_confidence),
+                             filter_classifier=FILTER_CLASSIFIER)
     if self.args.dry_run:
       from gan_jax.config_checks import validate_config  # pylint: disable=g-import-not-at-top
       for mode in ('train', 'synthesize'):
@@ -300,7 +314,10 @@ class Runner:
 
     def run():
       folder = self.synthetic_folder(generator, factor, seed, USES[use].multiple, min_confidence)
-      return self.downstream(generative_config(self.base(factor, seed), method, folder, self.args.tau))
+      measured = self.downstream(generative_config(self.base(factor, seed), method, folder, self.args.tau))
+      if measured is not None and min_confidence:
+        measured['filter_classifier'] = FILTER_CLASSIFIER
+      return measured
     return self.record(method, factor, seed, run)
 
 

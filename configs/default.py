@@ -234,8 +234,13 @@ def get_config() -> ml_collections.ConfigDict:
   config.synthesize.truncation = 0.0   # > 0: latents from a normal truncated to [-t, t]; 0 = off
   config.synthesize.temperature = 1.0   # latents scaled by this
   config.synthesize.replace = False   # replace a previous synthesize output in out_dir (with its manifest.json)
-  # keep an image only when the evaluation classifier gives its requested class at least this probability; 0 = off
+  # keep an image only when the classifier of synthesize.filter_classifier gives its requested class at least this
+  # probability; 0 = off
   config.synthesize.min_confidence = 0.0
+  # min_confidence > 0: the classifier that filters: run_split (logit-adjusted, trained on the run's own, e.g. long-
+  # tailed, train split; cached) | evaluation (the evaluation classifier: the full balanced train split, a leak
+  # under data.imbalance_factor)
+  config.synthesize.filter_classifier = 'run_split'
   # min_confidence > 0: at most this many times the requested count is drawn per class; a class that keeps fewer is
   # refused
   config.synthesize.max_draws = 20

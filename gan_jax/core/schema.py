@@ -283,8 +283,11 @@ KEYS: Tuple[Key, ...] = (
     _k('synthesize.truncation', 0.0, Float(0), '> 0: latents from a normal truncated to [-t, t]; 0 = off'),
     _k('synthesize.temperature', 1.0, Float(0, low_open=True), 'latents scaled by this'),
     _k('synthesize.replace', False, BOOL, 'replace a previous synthesize output in out_dir (with its manifest.json)'),
-    _k('synthesize.min_confidence', 0.0, Float(0, 1, meaning=' (0 = off)'), "keep an image only when the evaluation "
-       "classifier gives its requested class at least this probability; 0 = off"),
+    _k('synthesize.min_confidence', 0.0, Float(0, 1, meaning=' (0 = off)'), "keep an image only when the classifier "
+       "of synthesize.filter_classifier gives its requested class at least this probability; 0 = off"),
+    _k('synthesize.filter_classifier', 'run_split', STR, "min_confidence > 0: the classifier that filters: run_split "
+       "(logit-adjusted, trained on the run's own, e.g. long-tailed, train split; cached) | evaluation (the evaluation "
+       'classifier: the full balanced train split, a leak under data.imbalance_factor)'),
     _k('synthesize.max_draws', 20, Int(1), 'min_confidence > 0: at most this many times the requested count is drawn '
        'per class; a class that keeps fewer is refused'),
     _k('interpolate.steps', 8, Int(2), 'images per slerp row, both end latents included'),

@@ -98,11 +98,12 @@ def predict(model, params, images: np.ndarray, batch_size: int = 512) -> np.ndar
                          for i in range(0, len(images), batch_size)])
 
 
-def _index_batches(config, labels: np.ndarray) -> Iterator[np.ndarray]:
-  """Batches of train indices in the order data.rebalance's sampler visits them, epoch after epoch."""
+def _index_batches(config, labels: np.ndarray, seed: Optional[int] = None) -> Iterator[np.ndarray]:
+  """Batches of train indices in the order data.rebalance's sampler visits them, epoch after epoch (seed:
+  the sampler's, config.seed when None)."""
   from gan_jax.data.rebalance import make_sampler  # pylint: disable=g-import-not-at-top  (loads TF)
   data = config.data
-  sampler = make_sampler(data.rebalance, labels, config.seed,
+  sampler = make_sampler(data.rebalance, labels, config.seed if seed is None else seed,
                          dict(data.target_distribution) if data.target_distribution else None)
   batch, epoch, pending = config.classifier.batch_size, 0, np.zeros(0, np.int64)
   while True:
@@ -138,6 +139,21 @@ def validate_downstream_config(config) -> None:
       raise ConfigError(f'classifier.{key}={clf[key]!r} must be an integer >= 1')
 
 
+def fit_downstream(config, images: np.ndarray, labels: np.ndarray, num_classes: int, seed: int):
+  """The downstream classifier's training on the given examples: classifier.loss (with classifier.tau),
+  class_weighting / cb_beta, drw_start, and data.rebalance's order (seeded by `seed`). Returns (model, params,
+  objective: downstream_losses.Objective). Also the trainer of the synthesize filter's run-split classifier."""
+  clf = config.classifier
+  counts = np.bincount(labels, minlength=num_classes)
+  weights = class_weights(clf.class_weighting, counts, clf.cb_beta)
+  objective = downstream_losses.objective(clf.loss, counts, clf.tau)
+  model, params = fit_classifier(clf, images, labels, num_classes, seed=seed,
+                                 class_weights=weight_schedule(weights, counts, clf.drw_start),
+                                 batches=_index_batches(config, labels, seed), loss=objective.loss,
+                                 cosine_head=objective.cosine_head)
+  return model, params, objective
+
+
 def train_downstream(config, workdir, ds=None) -> Dict:
   """Trains the classifier on ds's train split (classifier.train_data), scores it on the real test split."""
   if ds is None:
@@ -154,12 +170,8 @@ def train_downstream(config, workdir, ds=None) -> Dict:
     raise ConfigError(f'classifier.train_data={clf.train_data!r}: no such train examples')
   counts = np.bincount(labels, minlength=k)
   weights = class_weights(clf.class_weighting, counts, clf.cb_beta)
-  objective = downstream_losses.objective(clf.loss, counts, clf.tau)
   start = time.time()
-  model, params = fit_classifier(clf, images, labels, k, seed=config.seed,
-                                 class_weights=weight_schedule(weights, counts, clf.drw_start),
-                                 batches=_index_batches(config, labels), loss=objective.loss,
-                                 cosine_head=objective.cosine_head)
+  model, params, objective = fit_downstream(config, images, labels, k, config.seed)
   test = ds.split_arrays('test')
   result = {'dataset': ds.name, 'seed': config.seed, 'train_data': clf.train_data,
             'class_weighting': clf.class_weighting, 'cb_beta': float(clf.cb_beta), 'rebalance': config.data.rebalance,

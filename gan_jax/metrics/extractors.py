@@ -82,22 +82,26 @@ class ClassifierExtractor:
     # What provenance records about the instrument (its path is where it lives, not what it is).
     self.identity = {k: meta[k] for k in ('key', 'data_identity', 'settings', 'seed', 'format', 'num_train',
                                           'train_class_counts', 'test_accuracy', 'num_test')}
-    base = meta['stacked_base']
-    channels = ds.example_shape[-1]
-    self.dim = meta['feature_dim'] * (channels if base else 1)
-
-    def apply(params, x):
-      batch = x.shape[0]
-      if base:
-        x = x.transpose(0, 3, 1, 2).reshape(batch * channels, *x.shape[1:3], 1)
-      features, logits = model.apply({'params': params}, x)
-      if base:
-        return clf.stacked_outputs(features, logits, batch)
-      return {'features': features, 'logits': logits, 'labels': logits.argmax(-1)}
-    self._apply = ShardedApply(apply, params, config.eval.batch_size)
+    self.dim = meta['feature_dim'] * (ds.example_shape[-1] if meta['stacked_base'] else 1)
+    self._apply = classifier_apply(model, params, meta['stacked_base'], ds.example_shape[-1],
+                                   config.eval.batch_size)
 
   def __call__(self, x) -> Dict[str, np.ndarray]:
     return self._apply(x)
+
+
+def classifier_apply(model, params, base: int, channels: int, batch_size: int) -> ShardedApply:
+  """x [N, H, W, C] -> {'features', 'logits', 'labels'} of a ConvClassifier (the plain head's logits); stacked
+  datasets (base > 1): applied per channel, joint logits (clf.stacked_outputs)."""
+  def apply(params, x):
+    batch = x.shape[0]
+    if base:
+      x = x.transpose(0, 3, 1, 2).reshape(batch * channels, *x.shape[1:3], 1)
+    features, logits = model.apply({'params': params}, x)
+    if base:
+      return clf.stacked_outputs(features, logits, batch)
+    return {'features': features, 'logits': logits, 'labels': logits.argmax(-1)}
+  return ShardedApply(apply, params, batch_size)
 
 
 def build_extractor(config, ds, workdir=None):

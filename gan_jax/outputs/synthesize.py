@@ -15,12 +15,24 @@ config.synthesize.truncation (> 0: a normal truncated to [-t, t]) and .temperatu
 generated in blocks of BLOCK and written as they come (memory stays bounded); a request that cannot fit on
 the disk is refused before anything is generated, and again once the first block shows the real file size.
 
-Filter (synthesize.min_confidence > 0): an image is kept only when the evaluation classifier (the cached
-instrument of the data identity, gan_jax.metrics.extractors.ClassifierExtractor, trained on demand) gives its
-requested class at least that probability, judged on the uint8 pixels that are written. Each class draws
-blocks until its request is kept, at most synthesize.max_draws times the request (else a one-line ConfigError
-naming the class; nothing is written). The manifest's 'filter' records the threshold, the classifier and, per
-class, the images drawn, kept (written), dropped (below the threshold) and surplus (above it, not needed).
+Filter (synthesize.min_confidence > 0): an image is kept only when a classifier gives its requested class at
+least that probability (softmax of its logits), judged on the uint8 pixels that are written. Which classifier
+(synthesize.filter_classifier, FILTER_CLASSIFIERS):
+  run_split   (default) gan_jax.metrics.run_classifier.RunSplitClassifier: the evaluation classifier's
+              architecture and settings, trained (on demand, cached by the run's data identity, imbalance
+              factor, train subset and settings) on the run's OWN real train split as the generator saw it,
+              e.g. the long tail of data.imbalance_factor, with the logit-adjusted loss (Menon et al. 2021,
+              tau = 1); it judges with its plain logits, whose softmax is the balanced posterior, so a tail
+              class is not found improbable for being rare. Nothing in the generated-data pipeline then
+              learns from more real data than the run was allowed.
+  evaluation  the evaluation classifier (gan_jax.metrics.extractors.ClassifierExtractor): it learned the FULL,
+              balanced train split of the data identity, so under data.imbalance_factor it knows each
+              minority class from all its real images (400 where the run had 4): a leak, kept for comparison.
+Each class draws blocks until its request is kept, at most synthesize.max_draws times the request (else a
+one-line ConfigError naming the class; nothing is written). The manifest's 'filter' records the threshold,
+which classifier (filter_classifier, its identity, the split it learned: classifier_split, and the class
+counts it saw: classifier_train_counts, per digit for stacked datasets) and, per class, the images drawn,
+kept (written), dropped (below the threshold) and surplus (above it, not needed).
 
 The output folder (never delete what gan_jax did not write): it must not exist, or be empty, or be a
 previous synthesize output (its manifest.json and class folders of PNGs, nothing else) with
@@ -40,12 +52,37 @@ import numpy as np
 from PIL import Image
 
 from gan_jax.core.errors import ConfigError, RunStopped
+from gan_jax.core.registry import Registry
 
 MANIFEST_FORMAT = 1
 MANIFEST = 'manifest.json'
 BLOCK = 1024                 # images generated (and held in memory) at a time
 _MIN_PNG_BYTES = 67          # the smallest valid PNG file: a lower bound for the up-front disk check
 _PIL_MODES = {1: 'L', 3: 'RGB'}
+# synthesize.filter_classifier: name -> build(config, ds, workdir) -> (extractor, the manifest's record of it).
+FILTER_CLASSIFIERS = Registry('filter classifier', 'synthesize.filter_classifier')
+
+
+@FILTER_CLASSIFIERS.register('run_split')
+def _run_split_classifier(config, ds, workdir):
+  """Logit-adjusted (tau 1), trained on the run's own train split; judged by its plain logits."""
+  del workdir
+  from gan_jax.metrics.run_classifier import RunSplitClassifier  # pylint: disable=g-import-not-at-top
+  extractor = RunSplitClassifier(config, ds)
+  identity = extractor.identity
+  return extractor, {'filter_classifier': 'run_split', 'classifier': identity, 'classifier_split': identity['split'],
+                     'classifier_train_counts': identity['train_class_counts']}
+
+
+@FILTER_CLASSIFIERS.register('evaluation')
+def _evaluation_classifier(config, ds, workdir):
+  """The evaluation classifier: it learned the full, balanced train split of the data identity."""
+  from gan_jax.metrics.extractors import ClassifierExtractor  # pylint: disable=g-import-not-at-top
+  extractor = ClassifierExtractor(config, ds, workdir)
+  identity = extractor.identity
+  return extractor, {'filter_classifier': 'evaluation', 'classifier': identity,
+                     'classifier_split': 'the full, clean, real train split of the data identity (not the run\'s)',
+                     'classifier_train_counts': identity['train_class_counts']}
 
 
 def validate_synthesize_config(config) -> None:
@@ -61,6 +98,7 @@ def validate_synthesize_config(config) -> None:
     raise ConfigError(f'synthesize.out_dir={syn.out_dir!r} must be a folder path (or empty)')
   if not isinstance(syn.replace, bool):
     raise ConfigError(f'synthesize.replace={syn.replace!r} must be True or False')
+  FILTER_CLASSIFIERS.check(syn.filter_classifier)
 
 
 def requested_counts(real_counts: np.ndarray, num_per_class: int, balance_to: str) -> np.ndarray:
@@ -417,11 +455,10 @@ def synthesize(config, workdir: str, num_per_class: int = 0, balance_to: str = '
 
   manifest['filter'] = None
   if syn.min_confidence > 0:
-    from gan_jax.metrics.extractors import ClassifierExtractor  # pylint: disable=g-import-not-at-top
-    extractor = ClassifierExtractor(config, ds, workdir)
+    extractor, record = FILTER_CLASSIFIERS.get(syn.filter_classifier)(config, ds, workdir)
     sample_block = ConfidenceFilter(sample_block, classifier_confidence(extractor), syn.min_confidence, counts,
                                     syn.max_draws, names)
-    manifest['filter'] = {'classifier': extractor.identity}
+    manifest['filter'] = record
 
   if not parallel.is_writer():   # the other processes take part in every block's sampling, and write nothing
     for label, count in enumerate(counts):

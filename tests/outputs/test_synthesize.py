@@ -90,6 +90,9 @@ def test_balance_to_max_tops_up_the_long_tail_and_stays_in_train(cgan_run, run_l
   assert all(filtered['drawn'][c] == filtered['kept'][c] + filtered['dropped'][c] + filtered['surplus'][c]
              for c in real)
   assert len(filtered['classifier']['key']) == 16 and 'test_accuracy' in filtered['classifier']
+  # The default filter classifier learned the run's long-tailed split, not the evaluation classifier's full one.
+  assert filtered['filter_classifier'] == 'run_split' and filtered['classifier']['kind'] == 'run_split'
+  assert filtered['classifier_train_counts'] == [real[str(c)] for c in range(10)]
   ds = _read_back(data_dir, out)
   expected = [n_max - real[str(c)] for c in range(10)]
   assert np.bincount(ds.split_arrays('train')['label'], minlength=10).tolist() == expected
