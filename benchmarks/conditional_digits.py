@@ -277,7 +277,7 @@ def main(argv):
         train_and_evaluate(config, workdir)
         if config.model.conditional != 'none' and config.data.image_size == 32:
           write_svc_accuracy(config, workdir)
-          print(f'svc judge ceiling (its held-out digits, 8x8 -> 32x32 -> 8x8): {svc_ceiling(config):.3f}')
+          print(f'svc judge ceiling (its held-out raw digits, resized to the runs\' size and back): {svc_ceiling(config):.3f}')
         result = read_run(workdir)
       entry['runs'].setdefault(model, {})[str(seed)] = result
       write_tables(schedules)
