@@ -224,10 +224,7 @@ def validate(config) -> None:
   for key, allowed in UNSUPPORTED:
     if _value(config, key) != allowed:
       raise ConfigError(f'{key}={_value(config, key)!r} is not supported by model.name=progan; allowed: {allowed!r}')
-  for key in schema.KEYS:
-    if key.name.startswith('vae.') and _value(config, key.name) != key.default:
-      raise ConfigError(f'{key.name}={_value(config, key.name)!r} applies to VAEs only; model.name=progan is a '
-                        f'GAN (allowed: the default, {key.default!r})')
+  schema.refuse_changed(config, 'vae', 'VAEs', 'a GAN')
   p, size = config.progan, config.data.image_size
   start = p.start_resolution
   if start & (start - 1) or start > size:
