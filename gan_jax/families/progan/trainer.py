@@ -47,6 +47,7 @@ def make_schedule(config, final: int):
 
 class ProganTrainer(Trainer):
   console_keys = ('d_loss', 'g_loss', 'resolution', 'alpha', 'd_real_logit', 'd_fake_logit')
+  last_value_keys = ('resolution', 'alpha')   # where the schedule is at the logged step, not a window's mean
 
   def __init__(self, config, example_shape, mesh=None, ds=None, meta=None):
     super().__init__(config, example_shape, mesh)
