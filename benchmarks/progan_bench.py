@@ -27,11 +27,12 @@ Each run trains in this process with gan_jax.run.loop.train_and_evaluate in
 on the val split with the digits classifier of mnist5k's train split (the cached one): FID in its feature
 space, precision/recall (k=3), modes (labels predicted at least once; of 1,000 on stacked, 10 on mnist5k) and
 KL(mode histogram || uniform), on --eval_samples samples of the EMA generator. Wall time: `wall_s`, the whole
-train_and_evaluate call (data, compilation, training, evaluation), and `s_per_kimg`, the training loop's
-seconds per 1,000 images (metrics.jsonl's step times: ProGAN's recompilations at its phase boundaries
-included, the first compilation and the evaluation not). A finished run (its eval/val_step<steps>.json) is read
-back, not rerun; an unfinished one resumes from its checkpoint. Writes benchmarks/results/progan.{json,md}:
-one table per schedule and data, mean ± standard error over seeds.
+train_and_evaluate call (data, every compilation: ProGAN compiles one step per phase, evaluation), and
+`s_per_kimg`, the training speed: seconds per 1,000 images of the median log window of metrics.jsonl (so not
+the windows that hold a phase boundary's compilation). --compilation_cache keeps compiled steps on disk
+(jax's persistent cache): later seeds of a cell then skip compiling, and their wall_s is smaller. A finished
+run (its eval/val_step<steps>.json) is read back, not rerun; an unfinished one resumes from its checkpoint.
+Writes benchmarks/results/progan.{json,md}: one table per schedule and data, mean ± standard error over seeds.
 """
 
 import json
@@ -58,7 +59,7 @@ MODELS = {   # model -> (config module, or None for the data's DCGAN config; ove
 LABELS = {'progan': 'ProGAN (growing, minibatch stddev)', 'progan_fixed': "ProGAN's networks at 32x32, no growing",
           'progan_nombstd': 'ProGAN without minibatch stddev', 'dcgan': 'DCGAN (no packing)'}
 COLUMNS = (('modes', 'modes', 1), ('reverse_kl', 'KL to uniform', 3), ('fid', 'FID', 2),
-           ('precision', 'precision', 3), ('recall', 'recall', 3), ('s_per_kimg', 'train s / 1k images', 2),
+           ('precision', 'precision', 3), ('recall', 'recall', 3), ('s_per_kimg', 's / 1k images (median window)', 2),
            ('wall_s', 'run s', 0))
 ANCHORS = {'stacked_mnist5k': 'Anchors (28x28 Stacked MNIST, 26,000 samples, not this set-up): PacGAN (Lin et '
                               'al. 2018): DCGAN 99 modes, KL 3.40; PacDCGAN2 1000 modes, KL 0.06.'}
@@ -73,6 +74,8 @@ flags.DEFINE_float('final_share', 0.25, "Least share of the images ProGAN spends
 flags.DEFINE_integer('eval_samples', 10_000, 'eval.num_samples of the one evaluation at the end.')
 flags.DEFINE_string('data_dir', '', "data.data_dir (prepared data and classifier cache); '' = the configs' "
                     '(the shared cache)')
+flags.DEFINE_string('compilation_cache', '', "jax's persistent compilation cache folder; '' = off (every run "
+                    'compiles, so wall_s is comparable across seeds)')
 flags.DEFINE_string('workdir', os.path.join(ROOT, 'runs', 'progan_bench'), 'Root of the run directories.')
 flags.DEFINE_string('results', '', "Results files prefix (.json/.md); '' = benchmarks/results/progan.")
 flags.DEFINE_bool('dry_run', False, 'Print every cell\'s launch.py command and schedule; train nothing.')
@@ -183,14 +186,10 @@ def read_run(workdir: str, steps: int):
     return None
   with open(path) as f:
     results = {k: v for k, v in json.load(f)['results'].items() if isinstance(v, (int, float))}
-  seconds, images, previous = 0.0, 0, 0
   with open(os.path.join(workdir, 'metrics.jsonl')) as f:
-    for record in map(json.loads, f):
-      done = record['step'] - previous
-      seconds += record['step_time'] * done
-      images += round(record['images_per_sec'] * record['step_time'] * done)
-      previous = record['step']
-  results['s_per_kimg'] = 1000 * seconds / max(images, 1)
+    per_image = sorted(1 / r['images_per_sec'] for r in map(json.loads, f) if r.get('images_per_sec'))
+  if per_image:   # the median window's seconds per image (upper median)
+    results['s_per_kimg'] = 1000 * per_image[len(per_image) // 2]
   timing = os.path.join(workdir, 'bench_timing.json')
   if os.path.isfile(timing):
     with open(timing) as f:
@@ -283,6 +282,9 @@ def main(argv):
     from gan_jax import config_checks  # pylint: disable=g-import-not-at-top
     from gan_jax.core import xla_flags  # pylint: disable=g-import-not-at-top
     xla_flags.configure_xla_for_cpu()
+    if FLAGS.compilation_cache:
+      import jax  # pylint: disable=g-import-not-at-top
+      jax.config.update('jax_compilation_cache_dir', FLAGS.compilation_cache)
     for data, model, seed in cells:   # every cell's config first: a mistake stops the run before training
       config_checks.validate_config(cell(data, model, seed)[2], 'train')
   for data, model, seed in cells:
