@@ -11,7 +11,8 @@ tests/core/test_schema.py keeps them equal), and so are the key lists other modu
 
 `check_values(config)` raises the one-line ConfigError for a value of the wrong type or out of range;
 `unknown_key(dotted)` the one for a key the schema does not have, with the closest key as a suggestion;
-`value(config, dotted)` reads a dotted key.
+`value(config, dotted)` reads a dotted key; `refuse_changed(config, section, ...)` the one for a family's section
+set away from its defaults under another family (`changed_keys` lists them).
 Names chosen from a registry (data.name, model.name, loss.name, ...) are Str here: their registries check
 them, with the allowed names. Cross-key rules live with the stage or family that reads the keys.
 """
@@ -381,6 +382,26 @@ def check_values(config) -> None:
       raise ConfigError(f'{key.name} is missing from the config; build configs on configs/default.py') from None
     if not key.kind.check(found):
       raise ConfigError(f'{key.name}={found!r} must be {key.kind.allowed}')
+
+
+def _same(a, b) -> bool:
+  if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):   # a flag may give [] for ()
+    return tuple(a) == tuple(b)
+  return a == b
+
+
+def changed_keys(config, section: str) -> Tuple[Tuple[Key, Any], ...]:
+  """(key, value) of the keys of `section` whose value differs from their default, in declaration order."""
+  found = ((key, value(config, key.name)) for key in KEYS if key.name.startswith(section + '.'))
+  return tuple((key, v) for key, v in found if not _same(v, key.default))
+
+
+def refuse_changed(config, section: str, owner: str, this: str) -> None:
+  """ConfigError (one line) naming the first key of `section` set away from its default: the section applies
+  to `owner` only (e.g. 'model.name=progan'), and config.model.name, `this` (e.g. 'a GAN'), would ignore it."""
+  for key, found in changed_keys(config, section)[:1]:
+    raise ConfigError(f'{key.name}={found!r} applies to {owner} only; model.name={config.model.name} is {this} '
+                      f'(allowed: the default, {key.default!r})')
 
 
 # ------------------------------------------------------------------ configs/default.py, generated

@@ -15,7 +15,8 @@ What the loop reads:
   sample_kind           'prior' (unconditional draws), 'conditional' (draws per class: sample_fn takes
                         labels) or 'translation' (outputs of given inputs)
   shape_fields()        config values that decide the state's shapes (a checkpoint records and checks them)
-  console_keys, loss_keys(), pictures(state, ds), extra_metrics(state, ds, split)
+  console_keys, last_value_keys (logged at the line's step, not averaged over its window), loss_keys(),
+  pictures(state, ds), extra_metrics(state, ds, split)
   evaluation_skipped(step) why the state after `step` steps is not evaluated ('' = it is)
 """
 
@@ -40,12 +41,16 @@ class Phase(NamedTuple):
 class Trainer:
   """Base class: the shared parts (checkpoint metadata, fresh state, restore onto the abstract state).
 
-  Subclasses set `console_keys` (the metrics the console line shows), `init_fn` (a pure function ->
+  Subclasses set `console_keys` (the metrics the console line shows; `last_value_keys` among the metrics are
+  shown at the line's step instead of averaged), `init_fn` (a pure function ->
   the initial state pytree of the first phase, with `.step` and `.rng`), and implement `bind_train_step`
   and `sample_fn`; a family with several phases also `phases` and `enter_phase` (and, when the state's
   shapes change, `abstract_state(phase)`).
   """
   console_keys: Tuple[str, ...] = ()
+  # Metrics that describe where training is (a resolution, a fade's alpha) rather than estimate something:
+  # a log line shows their value at its step, where the other metrics are averaged over the log window.
+  last_value_keys: Tuple[str, ...] = ()
 
   num_classes: int = 0   # > 0: a conditional model (sample_fn takes labels; one class per grid row)
 

@@ -8,7 +8,7 @@ import os
 import sys
 import tempfile
 import time
-from typing import Dict
+from typing import Dict, Iterable, Sequence, Tuple
 
 import numpy as np
 from clu import metric_writers
@@ -50,6 +50,16 @@ def write_atomically(path: str, text: str) -> None:
     if os.path.exists(tmp):
       os.remove(tmp)
     raise
+
+
+def window_scalars(window: Sequence[Tuple[int, Dict[str, float]]], last_keys: Iterable[str] = ()
+                   ) -> Dict[str, float]:
+  """The scalars of a log window [(step, {name: value}), ...] (steps in order): each metric's mean over the
+  window, except `last_keys` (a state, such as a growing network's resolution and fade alpha, not a noisy
+  estimate), which take their value at the window's last step."""
+  last = set(last_keys)
+  return {k: float(window[-1][1][k]) if k in last else float(np.mean([m[k] for _, m in window]))
+          for k in window[-1][1]}
 
 
 class RunLogger:

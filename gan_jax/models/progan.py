@@ -31,7 +31,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from gan_jax.core.errors import ConfigError
+from gan_jax.models.checks import require_image
 
 SQRT2 = math.sqrt(2.0)
 LRELU_SLOPE = 0.2
@@ -256,10 +256,5 @@ def build(model_config: Any, example_shape: Sequence[int], num_classes: int = 0,
 
 def validate_config(model_config: Any, example_shape: Sequence[int]) -> None:
   """Square images whose side is a power of two >= 4 (the growth doubles 4x4 to it)."""
-  if len(example_shape) != 3:
-    raise ConfigError(f'model.name={model_config.name} needs image data (H, W, C); this dataset gives '
-                      f'{tuple(example_shape)}')
-  height, width, _ = example_shape
-  if height != width or height < 4 or height & (height - 1):
-    raise ConfigError(f'data.image_size={height} is not supported by model.name={model_config.name}; allowed: '
-                      'a power of two >= 4 (4, 8, 16, 32, 64, ...)')
+  require_image(model_config.name, example_shape, lambda size: size >= 4 and not size & (size - 1),
+                'a power of two >= 4 (4, 8, 16, 32, 64, ...)')

@@ -24,8 +24,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from gan_jax.core.errors import ConfigError
 from gan_jax.models import dcgan
+from gan_jax.models.checks import require_image
 from gan_jax.models.initializers import kernel_init
 from gan_jax.models.precision import COMPUTE_DTYPES
 
@@ -140,10 +140,6 @@ def build(model_config: Any, example_shape: Sequence[int], num_classes: int = 0,
 
 def validate_config(model_config: Any, example_shape: Sequence[int]) -> None:
   """The data shape a VAE needs (images; conv: a DCGAN resolution). Sizes: the VAE family's validate."""
-  if len(example_shape) != 3:
-    raise ConfigError(f'model.name={model_config.name} needs image data (H, W, C); this dataset gives '
-                      f'{tuple(example_shape)}')
-  height, width, _ = example_shape
-  if model_config.name == 'vae' and (height != width or height not in dcgan.SUPPORTED_RESOLUTIONS):
-    raise ConfigError(f'data.image_size={height} is not supported by model.name=vae; allowed: '
-                      f'{", ".join(map(str, dcgan.SUPPORTED_RESOLUTIONS))}')
+  conv = model_config.name == 'vae'   # vae_mlp: images of any shape
+  require_image(model_config.name, example_shape, (lambda size: size in dcgan.SUPPORTED_RESOLUTIONS) if conv else None,
+                ', '.join(map(str, dcgan.SUPPORTED_RESOLUTIONS)))

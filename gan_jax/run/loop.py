@@ -25,7 +25,7 @@ from gan_jax.data import prepare_dataset
 from gan_jax.data import report as data_report
 from gan_jax.families import build_trainer
 from gan_jax.logs import pictures
-from gan_jax.logs.writers import RunLogger, trim_jsonl
+from gan_jax.logs.writers import RunLogger, trim_jsonl, window_scalars
 from gan_jax.outputs.sampling import class_rows_picture
 from gan_jax.run import evaluation, preemption, resume
 
@@ -255,7 +255,7 @@ def _train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, stop: p
       pending = []
     if log_now:
       elapsed = time.perf_counter() - window_start
-      scalars = {k: float(np.mean([m[k] for _, m in window])) for k in window[-1][1]}
+      scalars = window_scalars(window, trainer.last_value_keys)   # means, or a family's states at `step`
       scalars.update(step_time=elapsed / len(window), steps_per_sec=len(window) / elapsed,
                      images_per_sec=len(window) * per_step * train.batch_size / elapsed)   # real images read
       run.logger.scalars(step, scalars, run.trainer.console_keys)

@@ -50,11 +50,12 @@ def _toy_step(state: ToyState, batch, rng, *, lr: float, fit_scale: bool):
   value, grads = jax.value_and_grad(loss)(state.params)
   params = jax.tree.map(lambda p, g: p - lr * g, state.params, grads)
   params['mean'] = params['mean'] + noise
-  return state.replace(step=state.step + 1, params=params), {'toy_loss': value}
+  return state.replace(step=state.step + 1, params=params), {'toy_loss': value, 'toy_steps_done': state.step + 1.0}
 
 
 class ToyTrainer(Trainer):
-  console_keys = ('toy_loss',)
+  console_keys = ('toy_loss', 'toy_steps_done')
+  last_value_keys = ('toy_steps_done',)   # a log line shows it at its step; toy_loss is its window's mean
 
   def __init__(self, config, example_shape, mesh=None, ds=None, meta=None):
     super().__init__(config, example_shape, mesh)
@@ -118,13 +119,16 @@ def _params(state):
 
 
 def test_toy_family_trains_resumes_across_its_phase_boundary_samples_and_evaluates(data_dir, tmp_path):
-  whole = train_and_evaluate(_config(data_dir, 6), str(tmp_path / 'whole'))
+  config = _config(data_dir, 6)
+  config.train.log_every = 4   # windows of steps 1-4 and 5-6 (logging does not change the state)
+  whole = train_and_evaluate(config, str(tmp_path / 'whole'))
   assert set(_params(whole)) == {'mean', 'log_scale'}   # entered its second phase
   assert os.path.isfile(tmp_path / 'whole' / 'generated.png')
   evaluated = os.listdir(tmp_path / 'whole' / 'eval')
   assert evaluated, 'the shared loop evaluated the toy family'
   logged = [json.loads(line) for line in open(tmp_path / 'whole' / 'metrics.jsonl')]
   batch = _config(data_dir, 6).train.batch_size
+  assert [(r['step'], r['toy_steps_done']) for r in logged] == [(4, 4.0), (6, 6.0)]   # a family's last values
   for record in logged:   # images/sec counts every batch a step reads
     np.testing.assert_allclose(record['images_per_sec'], 2 * batch * record['steps_per_sec'], rtol=1e-6)
 

@@ -1,11 +1,13 @@
 """metrics.jsonl survives kills and full disks: a cut last line is dropped with a warning, records after
-the restored checkpoint are dropped, and the rewrite is atomic (a failure leaves the old file whole)."""
+the restored checkpoint are dropped, and the rewrite is atomic (a failure leaves the old file whole). A log
+line averages its window, except the family's last-value keys."""
 
 import json
 import os
 
 import pytest
 
+from gan_jax.families.progan.trainer import ProganTrainer
 from gan_jax.logs import writers
 
 
@@ -39,3 +41,13 @@ def test_rewrite_is_atomic(tmp_path, monkeypatch):
     writers.trim_jsonl(str(path), 2)
   assert path.read_text() == before
   assert os.listdir(tmp_path) == ['metrics.jsonl']   # no temporary file left behind
+
+
+def test_a_log_window_is_averaged_except_the_familys_last_value_keys():
+  # A ProGAN window across the start of a fade: the line shows where the schedule is at its step.
+  window = [(2, {'d_loss': 1.0, 'resolution': 4.0, 'alpha': 1.0}), (3, {'d_loss': 2.0, 'resolution': 8.0,
+                                                                         'alpha': 0.0}),
+            (4, {'d_loss': 6.0, 'resolution': 8.0, 'alpha': 0.25})]
+  assert writers.window_scalars(window, ProganTrainer.last_value_keys) == {'d_loss': 3.0, 'resolution': 8.0,
+                                                                           'alpha': 0.25}
+  assert writers.window_scalars(window) == {'d_loss': 3.0, 'resolution': 20 / 3, 'alpha': 1.25 / 3}

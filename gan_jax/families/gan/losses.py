@@ -103,6 +103,22 @@ def r1_penalty(d_fn: Callable[[Array], Array], real: Array) -> Array:
   return jnp.mean(_per_logit_grad_norms_sq(d_fn, real.astype(jnp.float32)))
 
 
+def add_penalties(total: Array, aux: Dict[str, Array], d_fn: Callable[[Array], Array], real: Array, fake: Array,
+                  rng: Array, *, gp_weight: float = 0.0, r1_weight: float = 0.0,
+                  gradient_penalty: Callable = gradient_penalty, r1_penalty: Callable = r1_penalty
+                  ) -> Tuple[Array, Dict[str, Array]]:
+  """D's loss `total` + gp_weight * gradient_penalty(d_fn, real, fake, rng) + r1_weight * r1_penalty(d_fn,
+  real), each computed only when its weight is > 0 and recorded unweighted in `aux` (in place, as
+  'gradient_penalty' / 'r1_penalty') -> (total, aux). Every family's D objective adds its penalties here."""
+  if gp_weight > 0:
+    aux['gradient_penalty'] = gradient_penalty(d_fn, real, fake, rng)
+    total = total + gp_weight * aux['gradient_penalty']
+  if r1_weight > 0:
+    aux['r1_penalty'] = r1_penalty(d_fn, real)
+    total = total + r1_weight * aux['r1_penalty']
+  return total, aux
+
+
 def classification_loss(class_logits: Array, labels: Array) -> Array:
   """AC-GAN's auxiliary loss: mean softmax cross-entropy of class_logits [N, K] against int labels [N]."""
   log_probs = jax.nn.log_softmax(class_logits.astype(jnp.float32), axis=-1)

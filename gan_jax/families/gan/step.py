@@ -37,7 +37,8 @@ import optax
 
 from gan_jax.augment.adaptive import AdaSettings, accumulate_signs, adjust_p
 from gan_jax.core.ema import ema_update
-from gan_jax.families.gan.losses import classification_loss, lecam_anchor_values, lecam_penalty, update_lecam_anchors
+from gan_jax.families.gan.losses import (add_penalties, classification_loss, lecam_anchor_values, lecam_penalty,
+                                        update_lecam_anchors)
 from gan_jax.families.gan.state import TrainState
 from gan_jax.models.conditioning import split_d_output, uniform_labels
 
@@ -76,12 +77,8 @@ def _d_objective(d_params, d_stats, real, real_labels, fakes, fake_labels, rng, 
     total = total + ac_weight * aux['d_ac_loss']
   # Penalties read D with the batch statistics of this pass and do not update them again.
   d_fn = lambda x: _discriminate(discriminator, d_params, d_stats, x, real_labels)[0]
-  if gp_weight > 0:
-    aux['gradient_penalty'] = gradient_penalty(d_fn, real, fakes, rng)
-    total = total + gp_weight * aux['gradient_penalty']
-  if r1_weight > 0:
-    aux['r1_penalty'] = r1_penalty(d_fn, real)
-    total = total + r1_weight * aux['r1_penalty']
+  total, aux = add_penalties(total, aux, d_fn, real, fakes, rng, gp_weight=gp_weight, r1_weight=r1_weight,
+                             gradient_penalty=gradient_penalty, r1_penalty=r1_penalty)
   if lecam_weight > 0:   # the anchors take this batch's means first, as the reference does
     lecam = update_lecam_anchors(lecam, real_logits, fake_logits, lecam_decay)
     aux['lecam_penalty'] = lecam_penalty(real_logits, fake_logits, *lecam_anchor_values(lecam, lecam_decay))

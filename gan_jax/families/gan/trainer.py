@@ -15,6 +15,7 @@ import numpy as np
 
 from gan_jax.augment import make_augment, uses_ada
 from gan_jax.augment.adaptive import AdaSettings
+from gan_jax.core import schema
 from gan_jax.core.errors import ConfigError
 from gan_jax.core.optimizers import make_gan_optimizers
 from gan_jax.families.contract import Trainer
@@ -114,11 +115,7 @@ class GanTrainer(Trainer):
 
 
 def validate(config) -> None:
-  """The VAE's section left at its defaults (the schema's): a GAN never reads it, so a value set there is a
-  mistake worth one line, not a silent no-op."""
-  from gan_jax.core import schema  # pylint: disable=g-import-not-at-top
-  for key in schema.KEYS:
-    if key.name.startswith('vae.') and config.vae[key.name.split('.', 1)[1]] != key.default:
-      value = config.vae[key.name.split('.', 1)[1]]
-      raise ConfigError(f'{key.name}={value!r} applies to VAEs only; model.name={config.model.name} is a GAN '
-                        f'(allowed: the default, {key.default!r})')
+  """The VAE's and ProGAN's sections left at their defaults (the schema's): a GAN of this family never reads
+  them, so a value set there is a mistake worth one line, not a silent no-op."""
+  schema.refuse_changed(config, 'vae', 'VAEs', 'a GAN')
+  schema.refuse_changed(config, 'progan', 'model.name=progan', 'a GAN')

@@ -19,6 +19,7 @@ import jax.numpy as jnp
 import optax
 
 from gan_jax.core.ema import ema_update
+from gan_jax.families.gan.losses import add_penalties
 from gan_jax.families.progan.schedule import PhaseSpec, traced_alpha
 from gan_jax.families.progan.state import ProganState
 from gan_jax.models.progan import downsample, upsample
@@ -67,14 +68,9 @@ def train_step(state: ProganState, batch: Dict[str, jax.Array], rng: jax.Array, 
     adversarial = loss.d_loss(real_logits, fake_logits)
     aux = {'d_loss_adv': adversarial, 'd_real_logit': jnp.mean(real_logits),
            'd_fake_logit': jnp.mean(fake_logits)}
-    total = adversarial
-    d_fn = lambda x: apply_d(d_params, x)
-    if gp_weight > 0:
-      aux['gradient_penalty'] = gradient_penalty(d_fn, reals, fakes, penalty_key)
-      total = total + gp_weight * aux['gradient_penalty']
-    if r1_weight > 0:
-      aux['r1_penalty'] = r1_penalty(d_fn, reals)
-      total = total + r1_weight * aux['r1_penalty']
+    total, aux = add_penalties(adversarial, aux, lambda x: apply_d(d_params, x), reals, fakes, penalty_key,
+                               gp_weight=gp_weight, r1_weight=r1_weight, gradient_penalty=gradient_penalty,
+                               r1_penalty=r1_penalty)
     if drift > 0:
       aux['drift_penalty'] = jnp.mean(jnp.square(real_logits))
       total = total + drift * aux['drift_penalty']

@@ -47,6 +47,7 @@ def make_schedule(config, final: int):
 
 class ProganTrainer(Trainer):
   console_keys = ('d_loss', 'g_loss', 'resolution', 'alpha', 'd_real_logit', 'd_fake_logit')
+  last_value_keys = ('resolution', 'alpha')   # where the schedule is at the logged step, not a window's mean
 
   def __init__(self, config, example_shape, mesh=None, ds=None, meta=None):
     super().__init__(config, example_shape, mesh)
@@ -224,10 +225,7 @@ def validate(config) -> None:
   for key, allowed in UNSUPPORTED:
     if _value(config, key) != allowed:
       raise ConfigError(f'{key}={_value(config, key)!r} is not supported by model.name=progan; allowed: {allowed!r}')
-  for key in schema.KEYS:
-    if key.name.startswith('vae.') and _value(config, key.name) != key.default:
-      raise ConfigError(f'{key.name}={_value(config, key.name)!r} applies to VAEs only; model.name=progan is a '
-                        f'GAN (allowed: the default, {key.default!r})')
+  schema.refuse_changed(config, 'vae', 'VAEs', 'a GAN')
   p, size = config.progan, config.data.image_size
   start = p.start_resolution
   if start & (start - 1) or start > size:

@@ -210,14 +210,16 @@ def result_keys(config):
 
 
 def validate(config) -> None:
-  """One-line ConfigError for a bad VAE config: GAN-only keys set, and the `vae` section (likelihood, lr,
-  network sizes, scale, beta, warm-up, k); eval.best_metric must be a bound this likelihood reports."""
+  """One-line ConfigError for a bad VAE config: GAN-only keys or the `progan` section set, and the `vae` section
+  (likelihood, lr, network sizes, scale, beta, warm-up, k); eval.best_metric must be a bound this likelihood
+  reports."""
   for key, instead in GAN_ONLY:
     neutral, value = schema.BY_NAME[key].default, schema.value(config, key)
     if value != neutral:
       hint = f"; the VAE's own key is {instead}" if instead else ''
       raise ConfigError(f'{key}={value!r} is a GAN-only setting; model.name={config.model.name} is a '
                         f'VAE (allowed: {neutral!r}){hint}')
+  schema.refuse_changed(config, 'progan', 'model.name=progan', 'a VAE')
   v = config.vae   # types and ranges: the schema (gan_jax.core.schema)
   vo.LIKELIHOODS.check(v.likelihood)
   best, produced = config.eval.best_metric, result_keys(config)

@@ -5,11 +5,13 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from configs import progan_mnist5k
+from configs import progan_mnist5k, vae_digits
 from gan_jax import config_checks
+from gan_jax.core import schema
 from gan_jax.core.errors import ConfigError
 from gan_jax.families import build_trainer
 from gan_jax.families.progan import schedule
+from run_helpers import make_tiny_config
 
 
 def _config(image_size=16, **progan):
@@ -86,6 +88,23 @@ def test_settings_progan_does_not_read_are_refused(key, value, message):
   config[section][name] = value
   with pytest.raises(ConfigError, match=message.replace('(', r'\(').replace(')', r'\)')):
     config_checks.validate_config(config)
+
+
+@pytest.mark.parametrize('make, kind', [(make_tiny_config, 'a GAN'),
+                                         (lambda: vae_digits.get_config('tiny'), 'a VAE')], ids=['dcgan', 'vae'])
+@pytest.mark.parametrize('key, value', [('progan.start_resolution', 8), ('progan.batch_sizes', (8, 8, 8)),
+                                        ('progan.mbstd_group_size', 0), ('progan.drift', 0.0)])
+def test_other_families_refuse_progan_keys_set_away_from_their_defaults(make, kind, key, value):
+  config = make()
+  config_checks.validate_config(config, 'train', devices=False)   # the defaults (also as a flag's []) pass
+  config.progan.batch_sizes = []
+  config_checks.validate_config(config, 'train', devices=False)
+  config.progan[key.split('.')[1]] = value
+  with pytest.raises(ConfigError) as error:
+    config_checks.validate_config(config, 'train', devices=False)
+  default = schema.BY_NAME[key].default
+  assert str(error.value) == (f'{key}={value!r} applies to model.name=progan only; model.name={config.model.name} '
+                              f'is {kind} (allowed: the default, {default!r})')
 
 
 def test_the_papers_schedule():
