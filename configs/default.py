@@ -179,7 +179,8 @@ def get_config() -> ml_collections.ConfigDict:
   config.optim.d_lr = 0.0002   # D's learning rate
   config.optim.b1 = 0.5   # Adam beta1
   config.optim.b2 = 0.999   # Adam beta2
-  config.optim.schedule = 'constant'   # constant | cosine | linear | warmup_cosine
+  # constant | cosine | linear | warmup_cosine | constant_then_linear (half constant, then linear: CycleGAN)
+  config.optim.schedule = 'constant'
   config.optim.warmup_steps = 0   # linear warm-up steps (< train.steps)
   config.optim.grad_clip = 0.0   # global-norm clipping; 0 = off
 

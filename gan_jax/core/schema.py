@@ -245,7 +245,8 @@ KEYS: Tuple[Key, ...] = (
     _k('optim.d_lr', 2e-4, Float(0, low_open=True), "D's learning rate"),
     _k('optim.b1', 0.5, Float(0, 1, high_open=True), 'Adam beta1'),
     _k('optim.b2', 0.999, Float(0, 1, high_open=True), 'Adam beta2'),
-    _k('optim.schedule', 'constant', STR, 'constant | cosine | linear | warmup_cosine'),
+    _k('optim.schedule', 'constant', STR, 'constant | cosine | linear | warmup_cosine | constant_then_linear (half '
+       'constant, then linear: CycleGAN)'),
     _k('optim.warmup_steps', 0, Int(0), 'linear warm-up steps (< train.steps)'),
     _k('optim.grad_clip', 0.0, Float(0, meaning=' (0 = off)'), 'global-norm clipping; 0 = off'),
     _k('ema.decay', 0.999, Float(0, 1, high_open=True, meaning=' (0 = off)'), "EMA of G's params used for sampling "
