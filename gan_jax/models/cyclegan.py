@@ -10,8 +10,10 @@ models/networks.py: ResnetGenerator, NLayerDiscriminator), in flax.linen, NHWC, 
      LeakyReLU; a 4x4 stride-1 conv to one logit per patch. Every conv pads 1 (zeros). Output float32
      [B, h, w] (one LSGAN logit per overlapping patch; receptive field 16, 34, 70 for 1, 2, 3 layers).
 
-Instance norm as the reference's ('instance': no affine parameters, no running statistics, eps 1e-5), so
-the convs before it keep their biases; weights N(0, 0.02), biases 0 (the reference's init_type='normal').
+Instance norm as the reference's ('instance': no affine parameters, no running statistics, eps 1e-5). The
+reference keeps a bias in every conv before an instance norm; the norm subtracts it, so it changes nothing
+but collects rounding-noise gradients that Adam turns into +-lr steps (and that differ with the device
+count): those convs have no bias here, the same functions. Weights N(0, 0.02), biases 0 (init_type='normal').
 Neither network has state besides 'params'; both are the same in train and eval mode.
 """
 
@@ -37,8 +39,8 @@ def reflect_pad(x: jnp.ndarray, pad: int) -> jnp.ndarray:
   return jnp.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode='reflect')
 
 
-def _conv(features: int, kernel: int, stride: int = 1, padding: Any = 'VALID', name: str = None) -> nn.Conv:
-  return nn.Conv(features, (kernel, kernel), (stride, stride), padding=padding, kernel_init=INIT, name=name)
+def _conv(features: int, kernel: int, stride: int = 1, padding: Any = 'VALID', bias: bool = True) -> nn.Conv:
+  return nn.Conv(features, (kernel, kernel), (stride, stride), padding=padding, kernel_init=INIT, use_bias=bias)
 
 
 class ResnetBlock(nn.Module):
@@ -46,8 +48,8 @@ class ResnetBlock(nn.Module):
 
   @nn.compact
   def __call__(self, x):
-    h = nn.relu(instance_norm(_conv(self.features, 3)(reflect_pad(x, 1))))
-    h = instance_norm(_conv(self.features, 3)(reflect_pad(h, 1)))
+    h = nn.relu(instance_norm(_conv(self.features, 3, bias=False)(reflect_pad(x, 1))))
+    h = instance_norm(_conv(self.features, 3, bias=False)(reflect_pad(h, 1)))
     return x + h
 
 
@@ -59,13 +61,14 @@ class ResnetGenerator(nn.Module):
 
   @nn.compact
   def __call__(self, x):
-    h = nn.relu(instance_norm(_conv(self.width, 7)(reflect_pad(x.astype(jnp.float32), 3))))
+    h = nn.relu(instance_norm(_conv(self.width, 7, bias=False)(reflect_pad(x.astype(jnp.float32), 3))))
     for mult in (2, 4):
-      h = nn.relu(instance_norm(_conv(self.width * mult, 3, 2, padding=((1, 1), (1, 1)))(h)))
+      h = nn.relu(instance_norm(_conv(self.width * mult, 3, 2, padding=((1, 1), (1, 1)), bias=False)(h)))
     for _ in range(self.blocks):
       h = ResnetBlock(self.width * 4)(h)
     for mult in (2, 1):   # as PyTorch's ConvTranspose2d(k3, s2, padding 1, output_padding 1): exactly 2x
-      h = nn.ConvTranspose(self.width * mult, (3, 3), (2, 2), padding=((1, 2), (1, 2)), kernel_init=INIT)(h)
+      h = nn.ConvTranspose(self.width * mult, (3, 3), (2, 2), padding=((1, 2), (1, 2)), kernel_init=INIT,
+                           use_bias=False)(h)
       h = nn.relu(instance_norm(h))
     return jnp.tanh(_conv(self.channels, 7)(reflect_pad(h, 3)))
 
@@ -80,8 +83,9 @@ class PatchDiscriminator(nn.Module):
     pad = ((1, 1), (1, 1))
     h = nn.leaky_relu(_conv(self.width, 4, 2, pad)(x.astype(jnp.float32)), LRELU_SLOPE)
     for n in range(1, self.layers):
-      h = nn.leaky_relu(instance_norm(_conv(self.width * min(2 ** n, 8), 4, 2, pad)(h)), LRELU_SLOPE)
-    h = nn.leaky_relu(instance_norm(_conv(self.width * min(2 ** self.layers, 8), 4, 1, pad)(h)), LRELU_SLOPE)
+      h = nn.leaky_relu(instance_norm(_conv(self.width * min(2 ** n, 8), 4, 2, pad, bias=False)(h)), LRELU_SLOPE)
+    h = nn.leaky_relu(instance_norm(_conv(self.width * min(2 ** self.layers, 8), 4, 1, pad, bias=False)(h)),
+                      LRELU_SLOPE)
     return _conv(1, 4, 1, pad)(h)[..., 0]
 
 

@@ -46,3 +46,12 @@ def test_sizes_not_divisible_by_four_are_refused_in_one_line():
   assert '\n' not in str(error.value)
   with pytest.raises(ConfigError, match='needs image data'):
     cyclegan.validate_config(Model, (2,))
+
+
+def test_only_convs_without_an_instance_norm_after_them_have_biases():
+  x = jax.ShapeDtypeStruct((1, 16, 16, 1), jnp.float32)
+  g = cyclegan.ResnetGenerator(channels=1, width=2, blocks=1)
+  d = cyclegan.PatchDiscriminator(width=2, layers=1)
+  for module, with_bias in ((g, {'Conv_3'}), (d, {'Conv_0', 'Conv_2'})):   # G's last conv; D's first and last
+    params = jax.eval_shape(lambda v, m=module: m.init(jax.random.PRNGKey(0), v), x)['params']
+    assert {name for name, layer in params.items() if 'bias' in layer} == with_bias
