@@ -33,7 +33,8 @@ flags.DEFINE_enum('checkpoint', 'latest', ['latest', 'best'],
 flags.DEFINE_integer('num_per_class', 0, '--mode=synthesize: images per class (or --balance_to=max).')
 flags.DEFINE_string('balance_to', '', '--mode=synthesize: max = top every class up to the largest train class.')
 flags.DEFINE_enum('direction', 'a2b', ['a2b', 'b2a'], '--mode=translate: a2b (data -> data_b) or b2a.')
-flags.DEFINE_string('input', '', '--mode=translate: a folder of images, or a split (train, val, test) of the source domain.')
+flags.DEFINE_string('input', '', '--mode=translate: a folder of images, or a split (train, val, test) of the source '
+                    'domain.')
 flags.DEFINE_string('output', '', '--mode=translate: a new (or empty) folder for the translated PNGs.')
 flags.mark_flags_as_required(['config', 'workdir'])
 FLAGS = flags.FLAGS

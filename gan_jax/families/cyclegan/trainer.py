@@ -82,7 +82,8 @@ class CycleganTrainer(Trainer):
       replicated = parallel.replicated(self.mesh)
       self._translators['apply'] = jax.jit(lambda params, x: self.generator.apply({'params': params}, x),
                                            in_shardings=(replicated, replicated), out_shardings=replicated)
-    apply, params, chunk = self._translators['apply'], state.g_params[DIRECTIONS[direction]], self.config.eval.batch_size
+    apply, params = self._translators['apply'], state.g_params[DIRECTIONS[direction]]
+    chunk = self.config.eval.batch_size
 
     def translate(x: np.ndarray) -> np.ndarray:
       x = np.asarray(x, np.float32)
