@@ -5,7 +5,8 @@ prepare (clean + split the dataset, print the report), evaluate (test split, --c
 train_classifier (the digits feature extractor for FID-style metrics), train_downstream (a classifier on the
 (long-tailed / synthetic-mixed) train split, scored on the real test split), synthesize (a conditional
 generator's samples as a class-per-folder image dataset, --num_per_class / --balance_to), interpolate
-(latent slerp rows and a truncation sweep to DIR/interpolations/).
+(latent slerp rows and a truncation sweep to DIR/interpolations/), translate (a translation model, e.g. CycleGAN,
+on --input, a folder of images or a split, --direction=a2b|b2a, to --output: PNGs, manifest.json, grid.png).
 A bad config or workdir prints one line `error: <message>` and exits with status 2, before anything
 compiles (gan_jax/cli.py); SIGTERM/SIGINT stop training at a step boundary, saved (gan_jax/run/preemption.py).
 """
@@ -27,9 +28,14 @@ flags.DEFINE_string('workdir', None, 'Directory for checkpoints, logs, samples a
 flags.DEFINE_enum('mode', 'train', list(MODES), 'What to do (gan_jax/modes.py).')
 flags.DEFINE_integer('num_samples', 1000, '--mode=sample: how many samples to write.')
 flags.DEFINE_integer('label', -1, '--mode=sample, conditional models: the class to sample (-1: all, balanced).')
-flags.DEFINE_enum('checkpoint', 'latest', ['latest', 'best'], '--mode=evaluate|synthesize|interpolate: which checkpoint.')
+flags.DEFINE_enum('checkpoint', 'latest', ['latest', 'best'],
+                  '--mode=evaluate|synthesize|interpolate|translate: which checkpoint.')
 flags.DEFINE_integer('num_per_class', 0, '--mode=synthesize: images per class (or --balance_to=max).')
 flags.DEFINE_string('balance_to', '', '--mode=synthesize: max = top every class up to the largest train class.')
+flags.DEFINE_enum('direction', 'a2b', ['a2b', 'b2a'], '--mode=translate: a2b (data -> data_b) or b2a.')
+flags.DEFINE_string('input', '', '--mode=translate: a folder of images, or a split (train, val, test) of the source '
+                    'domain.')
+flags.DEFINE_string('output', '', '--mode=translate: a new (or empty) folder for the translated PNGs.')
 flags.mark_flags_as_required(['config', 'workdir'])
 FLAGS = flags.FLAGS
 

@@ -108,9 +108,18 @@ def get_config() -> ml_collections.ConfigDict:
   # warn when cleaning moves a class's share by more (percentage points) [cache, classifier, data_identity]
   config.data.clean.max_class_share_change = 1.0
 
+  # ---------------------------------------- second data domain (model.name = cyclegan): any source, prepared with
+  # data.*'s size, channels, cleaning, split and augmentation settings; its labels are measured, never trained on
+  config.data_b = ml_collections.ConfigDict()
+  # domain b's source (any data.name value); '' = one domain (every family but cyclegan) [data_identity]
+  config.data_b.name = ''
+  config.data_b.path = ''   # image_folder: the folder of domain b images [data_identity]
+  config.data_b.image_key = 'image'   # tfds feature holding the image [data_identity]
+  config.data_b.label_key = 'label'   # tfds feature holding the label ('' = unlabelled) [data_identity]
+
   # ---------------------------------------- model
   config.model = ml_collections.ConfigDict()
-  config.model.name = 'dcgan'   # dcgan | mlp | resnet (SNGAN) (GANs) | vae | vae_mlp (VAEs) | progan [shape]
+  config.model.name = 'dcgan'   # dcgan | mlp | resnet (SNGAN) (GANs) | vae | vae_mlp (VAEs) | progan | cyclegan [shape]
   config.model.latent_dim = 100   # size of the latent z [shape]
   # DCGAN: channels of G's last hidden layer (doubling towards the input); resnet: see gan_jax/models/resnet.py;
   # VAE: the decoder [shape]
@@ -170,7 +179,8 @@ def get_config() -> ml_collections.ConfigDict:
   config.optim.d_lr = 0.0002   # D's learning rate
   config.optim.b1 = 0.5   # Adam beta1
   config.optim.b2 = 0.999   # Adam beta2
-  config.optim.schedule = 'constant'   # constant | cosine | linear | warmup_cosine
+  # constant | cosine | linear | warmup_cosine | constant_then_linear (half constant, then linear: CycleGAN)
+  config.optim.schedule = 'constant'
   config.optim.warmup_steps = 0   # linear warm-up steps (< train.steps)
   config.optim.grad_clip = 0.0   # global-norm clipping; 0 = off
 
@@ -288,4 +298,24 @@ def get_config() -> ml_collections.ConfigDict:
   # D's minibatch standard deviation over groups of this many images; 0 or 1 = off [shape]
   config.progan.mbstd_group_size = 4
   config.progan.drift = 0.001   # weight of the drift term mean(D(real)**2) in D's loss (the paper's epsilon_drift)
+
+  # ---------------------------------------- CycleGAN family (model.name = cyclegan): unpaired translation between
+  # data and data_b; it shares loss.name (least_squares), optim (g_lr, d_lr, b1, b2, schedule, grad_clip), train and
+  # eval
+  config.cyclegan = ml_collections.ConfigDict()
+  # channels of G's first conv (x2, x4 after its two downsamplings; the reference's ngf) [shape]
+  config.cyclegan.g_width = 64
+  # ResNet blocks at G's lowest resolution (the reference: 6 at 128x128, 9 at 256x256) [shape]
+  config.cyclegan.g_blocks = 6
+  config.cyclegan.d_width = 64   # channels of PatchGAN D's first conv (the reference's ndf) [shape]
+  config.cyclegan.d_layers = 3   # PatchGAN D's stride-2 convs (3: 70x70 patches, 2: 34x34, 1: 16x16) [shape]
+  config.cyclegan.cycle_weight = 10.0   # weight of each cycle-consistency L1 (lambda_A = lambda_B)
+  config.cyclegan.identity_weight = 0.5   # identity L1 weight, relative to cycle_weight (0 = off)
+  # past fakes D is shown from (Shrivastava et al.'s pool, in the train state); 0 = the current fakes [shape]
+  config.cyclegan.pool_size = 50
+  # names in gan_jax.metrics.translation's registry, computed on eval.num_samples images of each split
+  config.cyclegan.metrics = ('label_preservation', 'cycle_error', 'translated_fid')
+  # cycle_error also reports F(G(x) + N(0, noise_std)) (a cycle hidden in low-amplitude noise shows as a much larger
+  # error); 0 = off
+  config.cyclegan.noise_std = 0.04
   return config

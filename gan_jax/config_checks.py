@@ -15,14 +15,14 @@ from gan_jax.core import schema
 from gan_jax.core.errors import ConfigError
 
 MODES = ('train', 'sample', 'prepare', 'evaluate', 'train_classifier', 'train_downstream', 'synthesize',
-         'interpolate')
+         'interpolate', 'translate')
 
 # (module, function) of each stage's validator, and the modes that need it. Data goes last: importing it
 # loads TensorFlow, so the other mistakes are reported without that wait.
 STAGE_VALIDATORS = (
-    ('gan_jax.models', 'validate_model_config', ('train', 'sample', 'evaluate', 'interpolate')),
+    ('gan_jax.models', 'validate_model_config', ('train', 'sample', 'evaluate', 'interpolate', 'translate')),
     ('gan_jax.families.gan.losses', 'validate_loss_config', ('train', 'sample', 'evaluate', 'interpolate')),
-    ('gan_jax.families', 'validate_family_config', ('train', 'sample', 'evaluate', 'interpolate')),
+    ('gan_jax.families', 'validate_family_config', ('train', 'sample', 'evaluate', 'interpolate', 'translate')),
     ('gan_jax.metrics', 'validate_eval_config', ('train', 'evaluate', 'train_classifier')),
     ('gan_jax.augment', 'validate_gan_aug_config', ('train',)),
     ('gan_jax.metrics.downstream', 'validate_downstream_config', ('train_downstream',)),

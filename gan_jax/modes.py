@@ -1,6 +1,7 @@
 """What `launch.py --mode=M` does: MODES maps each mode to run(config, workdir, options).
 
-options carries the mode flags (num_samples, label, checkpoint, num_per_class, balance_to). Each entry
+options carries the mode flags (num_samples, label, checkpoint, num_per_class, balance_to, direction, input,
+output). Each entry
 imports its stage when it runs, so that launch.py can check the config and workdir before TensorFlow or
 JAX start. READERS are the modes that read a trained workdir's checkpoints (read-only: they never disturb a
 training run in the same workdir, and a workdir that does not exist is reported, not created).
@@ -53,6 +54,11 @@ def _interpolate(config, workdir, options) -> None:
   interpolate(config, workdir, options.checkpoint)
 
 
+def _translate(config, workdir, options) -> None:
+  from gan_jax.outputs.translate import translate  # pylint: disable=g-import-not-at-top
+  translate(config, workdir, options.direction, options.input, options.output, options.checkpoint)
+
+
 MODES: Dict[str, Callable[[Any, str, Any], None]] = {
     'train': _train,                          # resumes from the workdir's latest checkpoint
     'sample': _sample,                        # --num_samples (--label) to DIR/samples.npz
@@ -62,6 +68,7 @@ MODES: Dict[str, Callable[[Any, str, Any], None]] = {
     'train_downstream': _train_downstream,    # a classifier on the train split, scored on the real test split
     'synthesize': _synthesize,                # a conditional generator's samples as a class-per-folder dataset
     'interpolate': _interpolate,              # slerp rows (one per class) and a truncation sweep, DIR/interpolations/
+    'translate': _translate,                  # a translation model on --input (folder or split) to --output PNGs
 }
 
-READERS = frozenset({'sample', 'evaluate', 'synthesize', 'interpolate'})
+READERS = frozenset({'sample', 'evaluate', 'synthesize', 'interpolate', 'translate'})

@@ -13,8 +13,8 @@ if TESTS_DIR not in sys.path:
 
 import pytest  # noqa: E402
 
-from run_helpers import (AUG_RUN_FLAGS, FAMILY_RUN_CONFIGS, TINY_RUN_CONFIG, TINY_RUN_FLAGS,  # noqa: E402,F401
-                         launch_command, make_points_config, make_tiny_config, subprocess_env)
+from run_helpers import (AUG_RUN_FLAGS, CYCLEGAN_RUN_CONFIG, FAMILY_RUN_CONFIGS, TINY_RUN_CONFIG,  # noqa: E402,F401
+                         TINY_RUN_FLAGS, launch_command, make_points_config, make_tiny_config, subprocess_env)
 
 
 @pytest.fixture(scope='session', autouse=True)
@@ -95,3 +95,10 @@ def cgan_run(tmp_path_factory, data_dir):
 def vae_run(tmp_path_factory, data_dir):
   """Workdir of TINY_RUN_FLAGS with configs/vae_digits.py:tiny (the VAE family's reference run)."""
   return _finished_run(tmp_path_factory, data_dir, 'vae_run', TINY_RUN_FLAGS, FAMILY_RUN_CONFIGS['vae'])
+
+
+@pytest.fixture(scope='session')
+def cyclegan_run(tmp_path_factory, data_dir):
+  """Workdir of configs/cyclegan_digits_mnist5k.py:tiny (digits <-> mnist5k at 16x16, 4 steps, checkpoints at 2
+  and 4) trained through launch.py: the checkpoint the CycleGAN resume, translate and metric tests read."""
+  return _finished_run(tmp_path_factory, data_dir, 'cyclegan_run', (), CYCLEGAN_RUN_CONFIG)

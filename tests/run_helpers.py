@@ -75,6 +75,9 @@ TINY_RUN_CONFIG = 'dcgan_digits.py:tiny'
 TINY_RUN_FLAGS = ('--config.train.steps=9', '--config.checkpoint.every_steps=3', '--config.checkpoint.keep=10',
                   '--config.train.log_every=1', '--config.train.sample_every=7')
 
+# CycleGAN's reference run (tests/conftest.py cyclegan_run): digits <-> mnist5k at 16x16, 4 steps, checkpoints at 2, 4.
+CYCLEGAN_RUN_CONFIG = 'cyclegan_digits_mnist5k.py:tiny'
+
 # The reference run of each training family (TINY_RUN_FLAGS with this config; tests/run/test_training_runs.py
 # compares runs with them) and the metrics compared step by step.
 FAMILY_RUN_CONFIGS = {'gan': TINY_RUN_CONFIG, 'vae': 'vae_digits.py:tiny'}

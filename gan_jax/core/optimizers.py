@@ -1,12 +1,14 @@
 """Optimisers for G and D: Adam with a learning-rate schedule and optional global-norm clipping.
 
-Schedules are looked up by name in `SCHEDULES` (config.optim.schedule). Every optimiser uses a schedule
+Schedules are looked up by name in `SCHEDULES` (config.optim.schedule; constant, linear, cosine, warmup_cosine,
+constant_then_linear). Every optimiser uses a schedule
 *function*, even `constant`, so the optimiser-state tree has the same structure whatever the schedule and a
 checkpoint stays restorable when only the schedule changes.
 """
 
 from typing import Callable, Tuple
 
+import jax.numpy as jnp
 import ml_collections
 import optax
 
@@ -36,6 +38,15 @@ def _cosine(peak_lr: float, total_steps: int, warmup_steps: int) -> optax.Schedu
 @SCHEDULES.register('warmup_cosine')
 def _warmup_cosine(peak_lr: float, total_steps: int, warmup_steps: int) -> optax.Schedule:
   return optax.warmup_cosine_decay_schedule(0.0, peak_lr, warmup_steps, max(total_steps, warmup_steps + 1))
+
+
+@SCHEDULES.register('constant_then_linear')
+def _constant_then_linear(peak_lr: float, total_steps: int, warmup_steps: int) -> optax.Schedule:
+  """CycleGAN's 'linear' policy (its n_epochs = n_epochs_decay): peak for the first half of the updates, then
+  peak * (1 - (t - half) / (total - half + 1)) at update t, down to peak / (total - half + 1) at the last."""
+  half = total_steps // 2
+  decay = lambda t: peak_lr * (1.0 - jnp.maximum(t - half, 0) / (total_steps - half + 1))
+  return _with_warmup(decay, peak_lr, warmup_steps)
 
 
 def _with_warmup(schedule: optax.Schedule, peak_lr: float, warmup_steps: int) -> optax.Schedule:

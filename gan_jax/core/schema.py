@@ -87,6 +87,8 @@ SECTIONS = (
     ('data.augment', 'Augmentation, train split only: probability of applying each op (0 = off).'),
     ('data.augment_params', ''),
     ('data.clean', 'Cleaning (the `prepare` stage; cached per dataset and config).'),
+    ('data_b', "second data domain (model.name = cyclegan): any source, prepared with data.*'s size, channels, "
+               'cleaning, split and augmentation settings; its labels are measured, never trained on'),
     ('model', 'model'),
     ('loss', 'loss'),
     ('gan_aug', 'augmentation of what D sees (on device, reals AND fakes; not data.augment)'),
@@ -103,6 +105,8 @@ SECTIONS = (
     ('progan', 'ProGAN family (model.name = progan): growing from start_resolution to data.image_size; it shares '
                'model.latent_dim, loss (name, gp_weight, r1_weight), optim (g_lr, d_lr, b1, b2, grad_clip), ema, '
                'train and eval'),
+    ('cyclegan', 'CycleGAN family (model.name = cyclegan): unpaired translation between data and data_b; it shares '
+                 'loss.name (least_squares), optim (g_lr, d_lr, b1, b2, schedule, grad_clip), train and eval'),
 )
 
 KEYS: Tuple[Key, ...] = (
@@ -181,8 +185,15 @@ KEYS: Tuple[Key, ...] = (
     _k('data.cache', True, BOOL, 'tf.data cache of the prepared splits'),
     _k('data.deterministic', True, BOOL, 'tf.data deterministic order'),
     _k('data.prefetch', 2, Int(-1, meaning=' (-1 = AUTOTUNE)'), 'batches prefetched; 0 = none, -1 = AUTOTUNE'),
+    # ---------------------------------------------------------------- data_b (a second domain)
+    _k('data_b.name', '', STR, "domain b's source (any data.name value); '' = one domain (every family but "
+       'cyclegan)', _ID),
+    _k('data_b.path', '', STR, 'image_folder: the folder of domain b images', _ID),
+    _k('data_b.image_key', 'image', STR, 'tfds feature holding the image', _ID),
+    _k('data_b.label_key', 'label', STR, "tfds feature holding the label ('' = unlabelled)", _ID),
     # ---------------------------------------------------------------- model
-    _k('model.name', 'dcgan', STR, 'dcgan | mlp | resnet (SNGAN) (GANs) | vae | vae_mlp (VAEs) | progan', _SHAPE),
+    _k('model.name', 'dcgan', STR, 'dcgan | mlp | resnet (SNGAN) (GANs) | vae | vae_mlp (VAEs) | progan | '
+       'cyclegan', _SHAPE),
     _k('model.latent_dim', 100, Int(1), 'size of the latent z', _SHAPE),
     _k('model.g_width', 64, Int(1), "DCGAN: channels of G's last hidden layer (doubling towards the input); "
        'resnet: see gan_jax/models/resnet.py; VAE: the decoder', _SHAPE),
@@ -235,7 +246,8 @@ KEYS: Tuple[Key, ...] = (
     _k('optim.d_lr', 2e-4, Float(0, low_open=True), "D's learning rate"),
     _k('optim.b1', 0.5, Float(0, 1, high_open=True), 'Adam beta1'),
     _k('optim.b2', 0.999, Float(0, 1, high_open=True), 'Adam beta2'),
-    _k('optim.schedule', 'constant', STR, 'constant | cosine | linear | warmup_cosine'),
+    _k('optim.schedule', 'constant', STR, 'constant | cosine | linear | warmup_cosine | constant_then_linear (half '
+       'constant, then linear: CycleGAN)'),
     _k('optim.warmup_steps', 0, Int(0), 'linear warm-up steps (< train.steps)'),
     _k('optim.grad_clip', 0.0, Float(0, meaning=' (0 = off)'), 'global-norm clipping; 0 = off'),
     _k('ema.decay', 0.999, Float(0, 1, high_open=True, meaning=' (0 = off)'), "EMA of G's params used for sampling "
@@ -327,6 +339,22 @@ KEYS: Tuple[Key, ...] = (
        '0 or 1 = off', _SHAPE),
     _k('progan.drift', 0.001, Float(0), "weight of the drift term mean(D(real)**2) in D's loss (the paper's "
        'epsilon_drift)'),
+    # ---------------------------------------------------------------- CycleGAN family
+    _k('cyclegan.g_width', 64, Int(1), "channels of G's first conv (x2, x4 after its two downsamplings; the "
+       "reference's ngf)", _SHAPE),
+    _k('cyclegan.g_blocks', 6, Int(1), "ResNet blocks at G's lowest resolution (the reference: 6 at 128x128, 9 "
+       'at 256x256)', _SHAPE),
+    _k('cyclegan.d_width', 64, Int(1), "channels of PatchGAN D's first conv (the reference's ndf)", _SHAPE),
+    _k('cyclegan.d_layers', 3, Int(1), "PatchGAN D's stride-2 convs (3: 70x70 patches, 2: 34x34, 1: 16x16)",
+       _SHAPE),
+    _k('cyclegan.cycle_weight', 10.0, Float(0), 'weight of each cycle-consistency L1 (lambda_A = lambda_B)'),
+    _k('cyclegan.identity_weight', 0.5, Float(0), 'identity L1 weight, relative to cycle_weight (0 = off)'),
+    _k('cyclegan.pool_size', 50, Int(0), "past fakes D is shown from (Shrivastava et al.'s pool, in the train "
+       'state); 0 = the current fakes', _SHAPE),
+    _k('cyclegan.metrics', ('label_preservation', 'cycle_error', 'translated_fid'), NAMES,
+       "names in gan_jax.metrics.translation's registry, computed on eval.num_samples images of each split"),
+    _k('cyclegan.noise_std', 0.04, Float(0), 'cycle_error also reports F(G(x) + N(0, noise_std)) (a cycle hidden '
+       'in low-amplitude noise shows as a much larger error); 0 = off'),
 )
 BY_NAME: Dict[str, Key] = {key.name: key for key in KEYS}
 

@@ -127,3 +127,6 @@ def validate_data_config(config) -> None:
     raise ConfigError(f'train.batch_size={batch}: must divide by num_processes={processes} (each process '
                       'reads an equal share)')
   get_source(data.name).validate(data)
+  if config.data_b.name:   # domain b: its source's own keys (the other data.* keys are domain a's, checked above)
+    from gan_jax.data.two_domain import domain_b_config  # pylint: disable=g-import-not-at-top
+    get_source(config.data_b.name).validate(domain_b_config(config).data)

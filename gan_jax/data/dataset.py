@@ -9,7 +9,7 @@ import numpy as np
 
 from gan_jax.core.errors import ConfigError
 from gan_jax.data import pipeline, preprocess, report as report_lib, subset
-from gan_jax.data import longtail, smote, synthetic_mix
+from gan_jax.data import longtail, smote, synthetic_mix, two_domain
 from gan_jax.data.config_checks import validate_data_config
 from gan_jax.data.prepare import load_or_prepare
 from gan_jax.data.rebalance import make_sampler
@@ -81,6 +81,13 @@ def prepare_dataset(config, workdir: Optional[str] = None, process_index: int = 
   Process 0 writes <workdir>/data_report.json. Raises ConfigError / DataError with one line.
   """
   validate_data_config(config)
+  if config.data_b.name:   # two domains: each prepared (and cached, reported) as a one-domain dataset
+    pair = two_domain.TwoDomainDataset(
+        prepare_dataset(two_domain.domain_a_config(config), None, process_index, process_count),
+        prepare_dataset(two_domain.domain_b_config(config), None, process_index, process_count))
+    if workdir and process_index == 0:
+      report_lib.write_report(os.path.join(workdir, 'data_report.json'), pair.report)
+    return pair
   data_config = config.data
   source = get_source(data_config.name)
   arrays, report, directory, hit = load_or_prepare(data_config, source, write_cache=process_index == 0)

@@ -15,6 +15,7 @@ from typing import Callable, NamedTuple, Tuple
 
 from gan_jax.core.errors import ConfigError
 from gan_jax.core.registry import Registry
+from gan_jax.families.cyclegan import trainer as cyclegan
 from gan_jax.families.gan import trainer as gan
 from gan_jax.families.progan import trainer as progan
 from gan_jax.families.vae import trainer as vae
@@ -25,12 +26,15 @@ class Family(NamedTuple):
   validate: Callable  # (config) -> None, or ConfigError (one line): the family's own keys
   result_keys: Tuple[str, ...] = ()   # evaluation results the trainer adds (usable as eval.best_metric)
   models: Tuple[str, ...] = ()        # the config.model.name values this family trains
+  two_domains: bool = False           # trains on data and data_b (batches carry 'image' and 'image_b')
 
 
 FAMILIES = Registry('training family', 'model.name')
 FAMILIES.register('gan')(Family(gan.GanTrainer, gan.validate, models=('dcgan', 'mlp', 'resnet')))
 FAMILIES.register('vae')(Family(vae.VaeTrainer, vae.validate, vae.RESULT_KEYS, models=('vae', 'vae_mlp')))
 FAMILIES.register('progan')(Family(progan.ProganTrainer, progan.validate, models=('progan',)))
+FAMILIES.register('cyclegan')(Family(cyclegan.CycleganTrainer, cyclegan.validate, cyclegan.result_keys(),
+                                     models=('cyclegan',), two_domains=True))
 
 
 def family_of(config) -> Family:
@@ -49,4 +53,9 @@ def build_trainer(config, example_shape, mesh=None, ds=None, meta=None):
 
 
 def validate_family_config(config) -> None:
-  family_of(config).validate(config)
+  family = family_of(config)
+  if config.data_b.name and not family.two_domains:
+    two = ', '.join(m for name in FAMILIES.names() if FAMILIES.get(name).two_domains for m in FAMILIES.get(name).models)
+    raise ConfigError(f'data_b.name={config.data_b.name!r}: model.name={config.model.name} trains on one domain; '
+                      f"a second domain is for model.name={two} (or set data_b.name='')")
+  family.validate(config)

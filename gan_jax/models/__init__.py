@@ -19,7 +19,7 @@ import flax.linen as nn
 
 from gan_jax.core.errors import ConfigError
 from gan_jax.core.registry import Registry
-from gan_jax.models import dcgan, mlp, progan, resnet, vae
+from gan_jax.models import cyclegan, dcgan, mlp, progan, resnet, vae
 from gan_jax.models.activations import ACTIVATIONS
 from gan_jax.models.checks import require_choice, require_positive_int
 from gan_jax.models.conditioning import CONDITIONINGS, FAKE_LABELS
@@ -49,6 +49,7 @@ MODELS.register('resnet')(ModelFamily(resnet.build, resnet.validate_config, tanh
 MODELS.register('vae')(ModelFamily(vae.build, vae.validate_config, tanh_output=True, conditional=True))
 MODELS.register('vae_mlp')(ModelFamily(vae.build, vae.validate_config, tanh_output=True, conditional=True))
 MODELS.register('progan')(ModelFamily(progan.build, progan.validate_config, tanh_output=True))   # families/progan
+MODELS.register('cyclegan')(ModelFamily(cyclegan.build, cyclegan.validate_config, tanh_output=True))   # families/cyclegan
 
 
 def spectral_norm_enabled(model_config: Any) -> bool:

@@ -1,0 +1,1 @@
+"""The CycleGAN family: unpaired image-to-image translation between two data domains (Zhu et al., ICCV 2017)."""

@@ -1,0 +1,63 @@
+"""Translation metrics (gan_jax/metrics/translation.py) on stand-in domains and translations: label preservation
+counts the target classifier's agreement with the source labels; the cycle error, small for a cycle hidden
+in low-amplitude noise, grows once noise is added."""
+
+import ml_collections
+import numpy as np
+import pytest
+
+from gan_jax.metrics import translation
+
+
+class _Domain:
+  def __init__(self, images, labels):
+    self.images, self.labels, self.num_classes = images, labels, int(labels.max()) + 1
+
+  def split_arrays(self, split):
+    return {'image': self.images, 'label': self.labels}
+
+
+class _TwoDomains:
+  def __init__(self, a, b):
+    self.domains = {'a': a, 'b': b}
+
+  def domain(self, which):
+    return self.domains[which]
+
+
+def _config(metrics, noise_std=0.04):
+  return ml_collections.ConfigDict({'eval': {'num_samples': 64, 'seed': 0},
+                                    'cyclegan': {'metrics': metrics, 'noise_std': noise_std}})
+
+
+def _domains():
+  draw = np.random.RandomState(0)
+  images = draw.uniform(-1, 1, (64, 4, 4, 1)).astype(np.float32)
+  return _TwoDomains(_Domain(images, np.arange(64) % 4), _Domain(images[::-1].copy(), np.arange(64) % 4))
+
+
+def test_a_cycle_hidden_in_low_amplitude_noise_shows_after_noise():
+  hide = {'a2b': lambda x: x * 0.01, 'b2a': lambda y: np.clip(y * 100, -1, 1)}   # F(G(x)) = x exactly
+  results = translation.evaluate(_config(('cycle_error',)), _domains(), 'val', lambda d, x: hide[d](x))
+  assert results['cycle_error_a'] == pytest.approx(0.0, abs=1e-6)
+  assert results['cycle_error_noisy_a'] > 0.5   # noise of std 0.04 on G(x) is 4 x the hidden image
+  honest = translation.evaluate(_config(('cycle_error',)), _domains(), 'val', lambda d, x: x)
+  assert honest['cycle_error_a'] == 0.0 and honest['cycle_error_noisy_a'] < 0.04
+  assert 'cycle_error_noisy_a' not in translation.evaluate(_config(('cycle_error',), 0.0), _domains(), 'val',
+                                                           lambda d, x: x)
+
+
+def test_label_preservation_is_the_target_classifiers_agreement_with_source_labels():
+  class Classifier:   # predicts the label a translation writes into pixel (0, 0): 0..3
+    def __call__(self, x):
+      return {'labels': np.round(x[:, 0, 0, 0]).astype(int)}
+
+  def translate(direction, x):
+    y = x.copy()
+    y[:, 0, 0, 0] = np.arange(len(x)) % 4 if direction == 'a2b' else 0   # a2b keeps every label, b2a says 0
+    return y
+
+  ctx = translation.Context(_config(('label_preservation',)), _domains(), 'val', translate)
+  ctx._classifiers = {'a': Classifier(), 'b': Classifier()}   # pylint: disable=protected-access
+  results = translation.TRANSLATION_METRICS.get('label_preservation').fn(ctx)
+  assert results == {'label_preservation_a2b': 1.0, 'label_preservation_b2a': 0.25}
