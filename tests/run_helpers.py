@@ -87,3 +87,20 @@ FAMILY_LOSS_KEYS = {'gan': ('d_loss', 'g_loss'), 'vae': ('loss', 'kl')}
 AUG_RUN_FLAGS = (*TINY_RUN_FLAGS, '--config.gan_aug.policy=color,translation,cutout,ada',
                  '--config.gan_aug.ada_interval=1', '--config.gan_aug.ada_kimg=0.16', '--config.gan_aug.ada_p=0.5',
                  '--config.loss.lecam_weight=0.3')
+
+
+def persistent_compilation_cache(tmp_path_factory, name: str):
+  """Generator for a module fixture: jax's persistent compilation cache on (the test worker's directory, which
+  launch.py subprocesses also read, or a fresh one named `name`) for the module's tests, restored after."""
+  import jax  # pylint: disable=g-import-not-at-top
+  from jax.experimental.compilation_cache import compilation_cache  # pylint: disable=g-import-not-at-top
+  directory = os.environ.get(COMPILATION_CACHE_VAR) or str(tmp_path_factory.mktemp(name))
+  names = ('jax_compilation_cache_dir', 'jax_persistent_cache_min_compile_time_secs')
+  before = {option: getattr(jax.config, option) for option in names}
+  jax.config.update('jax_compilation_cache_dir', directory)
+  jax.config.update('jax_persistent_cache_min_compile_time_secs', 0.0)
+  compilation_cache.reset_cache()
+  yield
+  for option, value in before.items():
+    jax.config.update(option, value)
+  compilation_cache.reset_cache()
