@@ -12,7 +12,8 @@ from gan_jax.core.errors import ConfigError
 
 CONFIGS = ('dcgan_digits', 'dcgan_mnist', 'dcgan_mnist5k', 'dcgan_cifar10', 'gan_ring2d', 'gan_grid2d',
            'dcgan_stacked_digits', 'dcgan_stacked_mnist5k', 'sngan_digits', 'cgan_digits', 'acgan_digits',
-           'sngan_cifar10', 'cgan_pd_cifar10', 'cyclegan_digits_mnist5k')
+           'sngan_cifar10', 'cgan_pd_cifar10', 'cyclegan_digits_mnist5k', 'reacgan_digits', 'progan_mnist5k',
+           'vae_digits', 'vae_mnist', 'vae_mnist5k')
 NEEDS_INCEPTION = ('dcgan_cifar10', 'sngan_cifar10', 'cgan_pd_cifar10')
 
 
