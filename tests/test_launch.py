@@ -46,7 +46,7 @@ BAD_CONFIGS = [
     (('--config.data.name=image_folder', '--config.data.path=/no/such/folder', '--mode=prepare'),
      "data.path='/no/such/folder': folder not found"),
     (('--config.loss.name=wgan',), "loss.name='wgan' is not a known loss; allowed:"),
-    (('--config.model.name=vit',), "model.name='vit' is not a known model; allowed: dcgan, mlp"),
+    (('--config.model.name=vit',), "model.name='vit' is not a known model; allowed: cyclegan, dcgan, mlp"),
     (('--config.train.steps=-5',), 'train.steps=-5 must be an integer >= 1'),
     (('--config.optim.schedule=step',), "optim.schedule='step' is not a known learning-rate schedule"),
     (('--config.ema.decay=1.0',), 'ema.decay=1.0 must be a number in [0, 1)'),

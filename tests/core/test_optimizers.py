@@ -31,7 +31,7 @@ def test_warmup_ramps_from_zero_then_follows_schedule():
 
 
 def test_unknown_schedule_names_the_key():
-  with pytest.raises(ConfigError, match=r"optim.schedule='step'.*allowed: constant, cosine"):
+  with pytest.raises(ConfigError, match=r"optim.schedule='step'.*allowed: constant, constant_then_linear, cosine"):
     SCHEDULES.get('step')
 
 

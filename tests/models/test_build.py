@@ -9,7 +9,7 @@ from gan_jax.models.mlp import MLPDiscriminator, MLPGenerator
 
 
 def test_registry_and_build(config):
-  assert list(MODELS.names()) == ['dcgan', 'mlp', 'progan', 'resnet', 'vae', 'vae_mlp']
+  assert list(MODELS.names()) == ['cyclegan', 'dcgan', 'mlp', 'progan', 'resnet', 'vae', 'vae_mlp']
   generator, discriminator = build_models(config.model, (32, 32, 1))
   assert isinstance(generator, DCGANGenerator) and isinstance(discriminator, DCGANDiscriminator)
   config.model.name = 'mlp'
@@ -29,7 +29,7 @@ def test_defaults_and_supported_setups_validate(config):
 
 
 @pytest.mark.parametrize('key,value,message', [
-    ('model.name', 'stylegan', "model.name='stylegan' is not a known model; allowed: dcgan, mlp, progan, resnet, vae, vae_mlp"),
+    ('model.name', 'stylegan', "model.name='stylegan' is not a known model; allowed: cyclegan, dcgan, mlp, progan, resnet, vae, vae_mlp"),
     ('data.image_size', 24, 'data.image_size=24 is not supported by model.name=dcgan'),
     ('data.name', 'grid2d', 'model.name=dcgan needs image data'),
     ('model.pack', 0, 'model.pack=0 must be an integer >= 1'),

@@ -74,7 +74,7 @@ def test_mistyped_workdir_is_reported_and_not_created(run_launch, tiny_config, t
   from gan_jax import modes  # pylint: disable=g-import-not-at-top
   from gan_jax.core import workdir  # pylint: disable=g-import-not-at-top
   from gan_jax.core.errors import ConfigError  # pylint: disable=g-import-not-at-top
-  assert modes.READERS == {'sample', 'evaluate', 'synthesize', 'interpolate'}   # launch.py: create=False for these
+  assert modes.READERS == {'sample', 'evaluate', 'synthesize', 'interpolate', 'translate'}   # launch.py: create=False for these
   with pytest.raises(ConfigError, match='does not exist'):
     workdir.check_workdir(str(tmp_path / 'typo'), create=False)
   result = run_launch(TINY_RUN_CONFIG, tmp_path / 'no_such_run', '--mode=sample', timeout=120)
