@@ -33,11 +33,12 @@ flags.DEFINE_string('config', 'cyclegan_digits_mnist5k.py', 'Config file under c
 flags.DEFINE_integer('steps', 0, 'train.steps (0: the config\'s).')
 flags.DEFINE_string('workdir', '/tmp/cyclegan_bench', 'Run directories: <workdir>/seed_<s>.')
 flags.DEFINE_string('data_dir', '', 'config.data.data_dir (\'\': the default).')
-flags.DEFINE_string('results', '', "Results prefix (.json/.md); '' = benchmarks/results/cyclegan_digits_mnist5k.")
+flags.DEFINE_string('results', '', "Results prefix (.json/.md); '' = benchmarks/results/<config name>[_<switch>].")
 flags.DEFINE_bool('dry_run', False, 'Check the config and print the commands; run and write nothing.')
 FLAGS = flags.FLAGS
 
 EVAL_METRICS = ('label_preservation', 'cycle_error', 'translated_fid', 'downstream')
+GROUND_TRUTH = ('ground_truth_l1',)   # added when domain b is domain a under a known map (data_b.transform)
 # (result key, column title, digits) in table order.
 COLUMNS = (('label_preservation_a2b', 'label pres. a2b', 3), ('label_preservation_b2a', 'label pres. b2a', 3),
            ('downstream_a2b', 'train on G(a), test b', 3), ('source_only_a2b', 'source only a2b', 3),
@@ -45,12 +46,25 @@ COLUMNS = (('label_preservation_a2b', 'label pres. a2b', 3), ('label_preservatio
            ('source_only_b2a', 'source only b2a', 3), ('oracle_b2a', 'oracle a', 3),
            ('cycle_error_a', 'cycle a', 4), ('cycle_error_noisy_a', 'cycle a + noise', 4),
            ('cycle_error_b', 'cycle b', 4), ('cycle_error_noisy_b', 'cycle b + noise', 4),
-           ('fid_a2b', 'FID G(a) vs b', 2), ('fid_b2a', 'FID F(b) vs a', 2))
-RESULTS = os.path.join(ROOT, 'benchmarks', 'results', 'cyclegan_digits_mnist5k')
+           ('fid_a2b', 'FID G(a) vs b', 2), ('fid_b2a', 'FID F(b) vs a', 2),
+           ('ground_truth_l1_a2b', 'L1 of G(a) to the truth', 4), ('ground_truth_l1_b2a', 'L1 of F(b) to the truth', 4))
+RESULTS_DIR = os.path.join(ROOT, 'benchmarks', 'results')
+
+
+def results_prefix() -> str:
+  if FLAGS.results:
+    return FLAGS.results
+  name, _, switch = FLAGS.config.partition(':')
+  return os.path.join(RESULTS_DIR, name[:-len('.py')] + (f'_{switch}' if switch else ''))
+
+
+def eval_metrics() -> tuple:
+  """cyclegan.metrics of the evaluation: EVAL_METRICS, and GROUND_TRUTH when the config's pair has one."""
+  return EVAL_METRICS + (GROUND_TRUTH if base_config().data_b.transform != 'none' else ())
 
 
 def config_flags(seed: int) -> list:
-  found = [f'--config={os.path.join(ROOT, "configs", FLAGS.config)}', f'--config.seed={seed}']
+  found = [f'--config=configs/{FLAGS.config}', f'--config.seed={seed}']   # repo-relative: commands run in ROOT
   if FLAGS.steps:
     found += [f'--config.train.steps={FLAGS.steps}']
   if FLAGS.data_dir:
@@ -58,35 +72,46 @@ def config_flags(seed: int) -> list:
   return found
 
 
+def run_root() -> str:
+  """--workdir as the commands (run in ROOT) name it: repo-relative inside the repository, else absolute."""
+  found = os.path.abspath(FLAGS.workdir)
+  return os.path.relpath(found, ROOT) if found.startswith(ROOT + os.sep) else found
+
+
 def commands(seed: int) -> dict:
   """{'train': argv, 'evaluate': argv} of one seed."""
-  launch = [sys.executable, os.path.join(ROOT, 'launch.py')]
-  workdir = f'--workdir={os.path.join(FLAGS.workdir, f"seed_{seed}")}'
-  metrics = '--config.cyclegan.metrics=(' + ','.join(f"'{m}'" for m in EVAL_METRICS) + ')'
+  launch = ['python', 'launch.py']   # as printed and recorded; run with this interpreter
+  workdir = f'--workdir={os.path.join(run_root(), f"seed_{seed}")}'
+  metrics = '--config.cyclegan.metrics=(' + ','.join(f"'{m}'" for m in eval_metrics()) + ')'
   return {'train': [*launch, *config_flags(seed), workdir],
           'evaluate': [*launch, *config_flags(seed), workdir, '--mode=evaluate', metrics]}
 
 
+def base_config():
+  """The config file's config (with its switch), before the benchmark's overrides."""
+  name, _, arg = FLAGS.config.partition(':')
+  return importlib.import_module(f'configs.{name[:-len(".py")]}').get_config(arg)
+
+
 def load_config(seed: int):
   """The config a seed's commands run (for the dry run's checks and the result file's step)."""
-  name, _, arg = FLAGS.config.partition(':')
-  config = importlib.import_module(f'configs.{name[:-len(".py")]}').get_config(arg)
+  config = base_config()
   config.seed = seed
   if FLAGS.steps:
     config.train.steps = FLAGS.steps
   if FLAGS.data_dir:
     config.data.data_dir = FLAGS.data_dir
-  config.cyclegan.metrics = EVAL_METRICS
+  config.cyclegan.metrics = eval_metrics()
   return config
 
 
 def run_seed(seed: int) -> dict:
   config = load_config(seed)
-  result_path = os.path.join(FLAGS.workdir, f'seed_{seed}', 'eval', f'test_step{config.train.steps}.json')
+  result_path = os.path.join(ROOT, run_root(), f'seed_{seed}', 'eval', f'test_step{config.train.steps}.json')
   for name, argv in commands(seed).items():
     if os.path.exists(result_path):
       break
-    done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run([sys.executable, *argv[1:]], capture_output=True, text=True, cwd=ROOT)
     if done.returncode != 0:
       raise RuntimeError(f'seed {seed} {name} failed ({shlex.join(argv)}):\n{done.stderr[-3000:]}')
   return json.load(open(result_path))['results']
@@ -113,13 +138,16 @@ def table(runs: dict) -> str:
 
 
 def write(runs: dict) -> None:
-  prefix = FLAGS.results or RESULTS
+  prefix = results_prefix()
   os.makedirs(os.path.dirname(prefix), exist_ok=True)
   record = {'config': FLAGS.config, 'steps': FLAGS.steps, 'runs': runs,
             'commands': {s: {k: shlex.join(v) for k, v in commands(int(s)).items()} for s in runs}}
   with open(prefix + '.json', 'w') as f:
     json.dump(record, f, indent=1, sort_keys=True)
-  lines = [f'CycleGAN {FLAGS.config}, {len(runs)} seeds (test splits; a = scikit-learn digits, b = MNIST):', '',
+  config = base_config()
+  b = config.data_b.name + (f' under data_b.transform={config.data_b.transform}' if config.data_b.transform != 'none'
+                            else '')
+  lines = [f'CycleGAN {FLAGS.config}, {len(runs)} seeds (test splits; a = {config.data.name}, b = {b}):', '',
            table(runs), '', 'Commands (per seed s):']
   for seed in runs:
     lines += [f'- `{c}`' for c in record['commands'][seed].values()]

@@ -14,7 +14,12 @@ G(a) vs real b in b's classifier features.
   python launch.py --config configs/cyclegan_digits_mnist5k.py --workdir runs/cyclegan_digits_mnist5k \
       --mode=translate --direction=a2b --input=FOLDER_OF_DIGIT_PNGS --output=runs/translated
   python launch.py --config configs/cyclegan_digits_mnist5k.py:small --workdir /tmp/cyclegan_small   # smoke test
-  (:tiny = tests: 16x16, width 8, one ResNet block, 4 steps)
+Switches:
+  :cpu   what BENCHMARKS.md measures on 2 CPU cores: G and D widths 16, 2 ResNet blocks, 1,500 steps (the full
+         size trains at ~0.8 steps/s there: its 6,000 steps would take 2 hours a seed)
+  :64    64x64 images: D with 3 stride-2 layers (the reference's 70x70 patches; 6x6 logits), G with 6 ResNet blocks
+         at 16x16 (the reference's 128x128 layout), batch 8
+  :small a smoke test; :tiny the tests' size (16x16, width 8, one ResNet block, 4 steps)
 """
 
 from configs import default
@@ -54,6 +59,10 @@ def get_config(arg: str = ''):
   config.eval.best_metric = ''
   config.eval.num_samples = 500
   config.eval.every_steps = 1000
+  if arg == 'cpu':
+    return cpu_sized(config)
+  if arg == '64':
+    return sized_64(config)
   config = apply_switch(config, arg, CYCLEGAN_SIZES)
   config.ema.decay = 0.0   # shrink.tiny sets an EMA; the reference has none
   config.eval.metrics = ()
@@ -62,4 +71,25 @@ def get_config(arg: str = ''):
     config.cyclegan.pool_size = 4
     config.eval.num_samples = 32
     config.classifier.feature_dim = 8   # FID needs more samples than feature dimensions
+  return config
+
+
+def cpu_sized(config):
+  """The benchmark's size on 2 CPU cores (see the docstring)."""
+  config.cyclegan.g_width = 16
+  config.cyclegan.g_blocks = 2
+  config.cyclegan.d_width = 16
+  config.train.steps = 1500
+  config.train.sample_every = 250
+  config.checkpoint.every_steps = 500
+  config.eval.every_steps = 500
+  return config
+
+
+def sized_64(config):
+  """64x64 images (see the docstring)."""
+  config.data.image_size = 64
+  config.cyclegan.g_blocks = 6
+  config.cyclegan.d_layers = 3
+  config.train.batch_size = 8
   return config

@@ -35,6 +35,9 @@ def get_config() -> ml_collections.ConfigDict:
   config.data.channels = 1   # 1 or 3 [cache, classifier, shape]
   # generated sources (ring2d, grid2d, stacked_*): examples generated [cache, classifier, data_identity]
   config.data.num_samples = 100_000
+  # a known pixel map of the whole dataset (gan_jax/data/transforms.py): none | invert (255 - p; a transformed copy
+  # with ground truth, e.g. as data_b.transform) [classifier, data_identity]
+  config.data.transform = 'none'
   # tf.image.resize method: bilinear, bicubic, nearest, area, lanczos3, ... [cache, classifier]
   config.data.resize_method = 'bilinear'
   config.data.antialias = True   # antialias when resizing [cache, classifier]
@@ -116,6 +119,9 @@ def get_config() -> ml_collections.ConfigDict:
   config.data_b.path = ''   # image_folder: the folder of domain b images [data_identity]
   config.data_b.image_key = 'image'   # tfds feature holding the image [data_identity]
   config.data_b.label_key = 'label'   # tfds feature holding the label ('' = unlabelled) [data_identity]
+  # domain b's data.transform: none | invert (e.g. data_b.name = data.name: a transformed copy of domain a, whose
+  # true translation is known) [data_identity]
+  config.data_b.transform = 'none'
 
   # ---------------------------------------- model
   config.model = ml_collections.ConfigDict()

@@ -128,6 +128,8 @@ KEYS: Tuple[Key, ...] = (
     _k('data.channels', 1, Int(1, 3), '1 or 3', _SHAPE, _CACHE, _CLS),
     _k('data.num_samples', 100_000, Int(1), 'generated sources (ring2d, grid2d, stacked_*): examples generated',
        _ID, _CACHE, _CLS),
+    _k('data.transform', 'none', STR, 'a known pixel map of the whole dataset (gan_jax/data/transforms.py): none | '
+       'invert (255 - p; a transformed copy with ground truth, e.g. as data_b.transform)', _ID, _CLS),
     _k('data.resize_method', 'bilinear', STR, 'tf.image.resize method: bilinear, bicubic, nearest, area, '
        'lanczos3, ...', _CACHE, _CLS),
     _k('data.antialias', True, BOOL, 'antialias when resizing', _CACHE, _CLS),
@@ -191,6 +193,8 @@ KEYS: Tuple[Key, ...] = (
     _k('data_b.path', '', STR, 'image_folder: the folder of domain b images', _ID),
     _k('data_b.image_key', 'image', STR, 'tfds feature holding the image', _ID),
     _k('data_b.label_key', 'label', STR, "tfds feature holding the label ('' = unlabelled)", _ID),
+    _k('data_b.transform', 'none', STR, "domain b's data.transform: none | invert (e.g. data_b.name = data.name: "
+       'a transformed copy of domain a, whose true translation is known)', _ID),
     # ---------------------------------------------------------------- model
     _k('model.name', 'dcgan', STR, 'dcgan | mlp | resnet (SNGAN) (GANs) | vae | vae_mlp (VAEs) | progan | '
        'cyclegan', _SHAPE),

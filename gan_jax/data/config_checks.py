@@ -8,6 +8,7 @@ from gan_jax.data.outliers import OUTLIER_SCORES
 from gan_jax.data.rebalance import SAMPLERS
 from gan_jax.data.sources import get_source
 from gan_jax.data.synthetic_mix import FILLS
+from gan_jax.data.transforms import TRANSFORMS
 
 _RESIZE_METHODS = ('bilinear', 'nearest', 'bicubic', 'area', 'lanczos3', 'lanczos5', 'gaussian', 'mitchellcubic')
 _CHANNEL_POLICIES = ('convert', 'drop')
@@ -122,11 +123,26 @@ def validate_data_config(config) -> None:
   _check_augment(data)
   _check_clean(data)
   _check_imbalance_and_synthetic(data)
+  TRANSFORMS.check(data.transform)
   batch, processes = config.train.batch_size, config.get('num_processes', 0) or 0
   if processes > 0 and batch % processes:
     raise ConfigError(f'train.batch_size={batch}: must divide by num_processes={processes} (each process '
                       'reads an equal share)')
   get_source(data.name).validate(data)
   if config.data_b.name:   # domain b: its source's own keys (the other data.* keys are domain a's, checked above)
-    from gan_jax.data.two_domain import domain_b_config  # pylint: disable=g-import-not-at-top
+    _check_domain_b(config)
+
+
+def _check_domain_b(config) -> None:
+  """data_b's keys, checked as domain b's data.* and named data_b.* in the error (one line)."""
+  from gan_jax.data.two_domain import DOMAIN_B_KEYS, domain_b_config  # pylint: disable=g-import-not-at-top
+  if config.data_b.transform not in TRANSFORMS.names():
+    raise ConfigError(f'data_b.transform={config.data_b.transform!r} is not a known data transform; allowed: '
+                      f'{", ".join(TRANSFORMS.names())}')
+  try:
     get_source(config.data_b.name).validate(domain_b_config(config).data)
+  except ConfigError as error:
+    message = str(error)
+    for key in DOMAIN_B_KEYS:   # the source names its own keys data.*: here they are domain b's
+      message = message.replace(f'data.{key}', f'data_b.{key}')
+    raise ConfigError(message) from None

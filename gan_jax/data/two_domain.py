@@ -20,7 +20,7 @@ import numpy as np
 
 from gan_jax.core.errors import DataError
 
-DOMAIN_B_KEYS = ('name', 'path', 'image_key', 'label_key')   # data_b.* -> data.* of domain b's config
+DOMAIN_B_KEYS = ('name', 'path', 'image_key', 'label_key', 'transform')   # data_b.* -> data.* of domain b's config
 B_SEED_OFFSET = 1
 
 

@@ -13,6 +13,9 @@ trained on that domain's real data only and cached by its data identity, never o
                       with N(0, cyclegan.noise_std) added to G(a) before F (a cycle hidden in low-amplitude
                       noise, Chu et al. 2017, shows as a much larger error)
   translated_fid      fid_a2b: FID of G(a) against the real b split in b's classifier features (and b2a)
+  ground_truth_l1     ground_truth_l1_a2b = mean |G(a) - T(a)| on [-1, 1] where domain b is domain a's source under
+                      a known pixel map T (data_b.transform, gan_jax/data/transforms.py; and b2a with T's
+                      inverse); refused unless both domains are one source with data.standardize off
   downstream          the CyCADA-style number: a classifier (config.classifier settings) trained on G(a of
                       the train split) with a's labels, scored on b's real test split (downstream_a2b), beside
                       source_only_a2b (trained on a) and oracle_a2b (trained on b's train split); and b2a
@@ -117,6 +120,38 @@ def _downstream(ctx: Context) -> Dict[str, float]:
     if ctx.labelled(source) and ctx.labelled(target):
       out.update({f'{k}_{direction}': v for k, v in downstream(ctx, direction, source, target).items()})
   return out
+
+
+@_register('ground_truth_l1', ('ground_truth_l1_a2b', 'ground_truth_l1_b2a'))
+def _ground_truth_l1(ctx: Context) -> Dict[str, float]:
+  out = {}
+  for direction, source, _ in DIRECTIONS:
+    truth = true_translation(ctx.config, direction, ctx.arrays(source)['image'])
+    out[f'ground_truth_l1_{direction}'] = cycle_error(truth, ctx.translated(direction))
+  return out
+
+
+def ground_truth_problem(config) -> str:
+  """Why ground_truth_l1 cannot be computed for config ('' when it can)."""
+  from gan_jax.data.two_domain import DOMAIN_B_KEYS  # pylint: disable=g-import-not-at-top
+  differing = [key for key in DOMAIN_B_KEYS if key != 'transform' and config.data[key] != config.data_b[key]]
+  if differing:
+    return (f'data_b.{differing[0]}={config.data_b[differing[0]]!r} differs from data.{differing[0]}='
+            f'{config.data[differing[0]]!r}: the true translation is known only when domain b is domain a\'s '
+            'source under data_b.transform')
+  if config.data.standardize:
+    return 'data.standardize=True: the known pixel maps act on the [-1, 1] range, not on standardised images'
+  return ''
+
+
+def true_translation(config, direction: str, x: np.ndarray) -> np.ndarray:
+  """The exact image of x (a domain's [-1, 1] images) in the other domain, both domains being one source
+  under data.transform and data_b.transform: undo the source domain's map, apply the target's."""
+  from gan_jax.data.transforms import TRANSFORMS  # pylint: disable=g-import-not-at-top
+  maps = {'a': config.data.transform, 'b': config.data_b.transform}
+  source, target = ('a', 'b') if direction == 'a2b' else ('b', 'a')
+  undo = TRANSFORMS.get(TRANSFORMS.get(maps[source]).inverse).unit
+  return TRANSFORMS.get(maps[target]).unit(undo(np.asarray(x, np.float32)))
 
 
 def cycle_error(x: np.ndarray, reconstruction: np.ndarray) -> float:

@@ -166,6 +166,9 @@ def validate(config) -> None:
   names = (config.cyclegan.metrics,) if isinstance(config.cyclegan.metrics, str) else tuple(config.cyclegan.metrics)
   for name in names:
     translation.TRANSLATION_METRICS.check(name)
+  problem = translation.ground_truth_problem(config) if 'ground_truth_l1' in names else ''
+  if problem:
+    raise ConfigError(f"cyclegan.metrics has 'ground_truth_l1' but {problem}")
   produced = {key for name in names for key in translation.TRANSLATION_METRICS.get(name).keys}
   if config.eval.best_metric and config.eval.best_metric not in produced:
     raise ConfigError(f'eval.best_metric={config.eval.best_metric!r} is not produced by cyclegan.metrics={names}; '
