@@ -46,3 +46,20 @@ def test_a_domain_that_is_not_images_is_refused_in_one_line(data_dir):
   with pytest.raises(DataError) as error:
     prepare_dataset(_config(data_dir, 'ring2d'))
   assert "data_b.name='ring2d' is a points dataset; two-domain translation needs images" == str(error.value)
+
+
+def test_an_inverted_copy_is_the_source_with_every_pixel_inverted(data_dir):
+  config = _config(data_dir)
+  config.data_b.transform = 'invert'
+  ds = prepare_dataset(config)
+  a, b = ds.domain('a').split_arrays('test'), ds.domain('b').split_arrays('test')
+  np.testing.assert_array_equal(b['label'], a['label'])
+  np.testing.assert_allclose(b['image'], -a['image'], atol=1e-6)   # 255 - p is -x on [-1, 1]
+  assert ds.domain('b').report['transform'] == 'invert' and 'transform' not in ds.domain('a').report
+
+
+def test_domain_b_errors_name_data_b(data_dir, tmp_path):
+  from gan_jax.core.errors import ConfigError
+  with pytest.raises(ConfigError) as error:
+    prepare_dataset(_config(data_dir, 'image_folder', str(tmp_path / 'missing')))
+  assert str(error.value).startswith("data_b.path='") and '\n' not in str(error.value)

@@ -61,3 +61,30 @@ def test_label_preservation_is_the_target_classifiers_agreement_with_source_labe
   ctx._classifiers = {'a': Classifier(), 'b': Classifier()}   # pylint: disable=protected-access
   results = translation.TRANSLATION_METRICS.get('label_preservation').fn(ctx)
   assert results == {'label_preservation_a2b': 1.0, 'label_preservation_b2a': 0.25}
+
+
+def _known_map_config(**data_b):
+  config = _config(('ground_truth_l1',))
+  config.data = ml_collections.ConfigDict({'name': 'mnist5k', 'path': '', 'image_key': 'image', 'label_key': 'label',
+                                           'transform': 'none', 'standardize': False})
+  config.data_b = ml_collections.ConfigDict({'name': 'mnist5k', 'path': '', 'image_key': 'image',
+                                             'label_key': 'label', 'transform': 'invert', **data_b})
+  return config
+
+
+def test_ground_truth_l1_is_zero_for_the_true_map_and_the_mean_distance_otherwise():
+  domains = _domains()
+  truth = translation.evaluate(_known_map_config(), domains, 'val', lambda d, x: -x)   # invert is its own inverse
+  assert truth == {'ground_truth_l1_a2b': 0.0, 'ground_truth_l1_b2a': 0.0}
+  identity = translation.evaluate(_known_map_config(), domains, 'val', lambda d, x: x)
+  a = domains.domain('a').images
+  assert identity['ground_truth_l1_a2b'] == pytest.approx(float(np.mean(np.abs(2 * a))), rel=1e-6)
+
+
+def test_ground_truth_needs_one_source_and_unstandardised_images():
+  assert translation.ground_truth_problem(_known_map_config()) == ''
+  assert translation.ground_truth_problem(_known_map_config(name='digits')).startswith(
+      "data_b.name='digits' differs from data.name='mnist5k'")
+  config = _known_map_config()
+  config.data.standardize = True
+  assert 'data.standardize=True' in translation.ground_truth_problem(config)
