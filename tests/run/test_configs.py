@@ -12,7 +12,8 @@ from gan_jax.core.errors import ConfigError
 
 CONFIGS = ('dcgan_digits', 'dcgan_mnist', 'dcgan_mnist5k', 'dcgan_cifar10', 'gan_ring2d', 'gan_grid2d',
            'dcgan_stacked_digits', 'dcgan_stacked_mnist5k', 'sngan_digits', 'cgan_digits', 'acgan_digits',
-           'sngan_cifar10', 'cgan_pd_cifar10', 'cyclegan_digits_mnist5k', 'reacgan_digits', 'progan_mnist5k',
+           'sngan_cifar10', 'cgan_pd_cifar10', 'cyclegan_digits_mnist5k', 'cyclegan_mnist5k_inverted',
+           'reacgan_digits', 'progan_mnist5k',
            'vae_digits', 'vae_mnist', 'vae_mnist5k')
 NEEDS_INCEPTION = ('dcgan_cifar10', 'sngan_cifar10', 'cgan_pd_cifar10')
 
@@ -26,6 +27,14 @@ def test_config_validates(name, switch):
       validate_config(config, 'train')
   else:
     validate_config(config, 'train')
+
+
+@pytest.mark.parametrize('name', ['cyclegan_digits_mnist5k', 'cyclegan_mnist5k_inverted'])
+@pytest.mark.parametrize('switch, size', [('cpu', 32), ('64', 64)])
+def test_cyclegan_switches_validate(name, switch, size):
+  config = importlib.import_module(f'configs.{name}').get_config(switch)
+  validate_config(config, 'train')
+  assert config.data.image_size == size
 
 
 def test_unknown_switch_is_refused():
