@@ -34,7 +34,6 @@ from gan_jax.core.errors import ConfigError
 from gan_jax.models import conditioning
 from gan_jax.models.checks import require_positive_int
 from gan_jax.models.conv_transpose import ConvTranspose
-from gan_jax.models.grouped_batch_norm import GroupedBatchNorm
 from gan_jax.models.initializers import batch_norm_scale_init, kernel_init
 from gan_jax.models.packing import pack_samples
 from gan_jax.models.precision import COMPUTE_DTYPES
@@ -56,14 +55,10 @@ def spatial_plan(resolution: int) -> Tuple[int, int]:
   raise ValueError(f'resolution {resolution} is not one of {SUPPORTED_RESOLUTIONS}')
 
 
-def _batch_norm(train: bool, dtype: Any, init_std: float, batch_groups: int = 1,
-                name: Optional[str] = None) -> nn.BatchNorm:
+def _batch_norm(train: bool, dtype: Any, init_std: float) -> nn.BatchNorm:
   # PyTorch BatchNorm2d defaults: momentum 0.1 (flax counts the other way), eps 1e-5.
-  settings = dict(use_running_average=not train, momentum=0.9, epsilon=1e-5, dtype=dtype,
-                  scale_init=batch_norm_scale_init(init_std))
-  if batch_groups > 1:   # per-group statistics (grouped_batch_norm.py), same variables
-    return GroupedBatchNorm(batch_groups=batch_groups, name=name, **settings)
-  return nn.BatchNorm(**settings)
+  return nn.BatchNorm(use_running_average=not train, momentum=0.9, epsilon=1e-5, dtype=dtype,
+                      scale_init=batch_norm_scale_init(init_std))
 
 
 class DCGANGenerator(nn.Module):
@@ -118,9 +113,6 @@ class DCGANDiscriminator(nn.Module):
   spectral_norm: bool = False
   outputs: int = 1            # > 1: a VAE encoder, [B, outputs] and no conditioning head
   embed_dim: int = 128        # conditional='reacgan': the embedding size of the data-to-data head
-  # > 1: the batch is that many equal groups (e.g. [real; fake]), each BatchNorm-normalised by its own
-  # statistics, so one pass equals separate passes (gan_jax.families.gan.concat_d). Not a config key.
-  batch_groups: int = 1
 
   @nn.compact
   def __call__(self, x: jax.Array, labels: Optional[jax.Array] = None, train: bool = False):
@@ -132,9 +124,7 @@ class DCGANDiscriminator(nn.Module):
     for i in range(halvings):
       x = conv(self.width * 2 ** i, _KERNEL, _STRIDE, _PADDING)(x)
       if i > 0 and not self.spectral_norm:   # DCGAN: no BatchNorm on the first layer
-        # The grouped variant is named as nn.BatchNorm auto-names its layers: the same parameter tree.
-        name = f'BatchNorm_{i - 1}' if self.batch_groups > 1 else None
-        x = _batch_norm(train, self.dtype, self.init_std, self.batch_groups, name)(x)
+        x = _batch_norm(train, self.dtype, self.init_std)(x)
       x = nn.leaky_relu(x, 0.2)
     features = x
     if self.outputs > 1:   # a VAE encoder: mean and log-variance, no conditioning head

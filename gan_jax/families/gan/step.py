@@ -59,23 +59,14 @@ def _discriminate(discriminator, d_params, d_stats, x, labels):
   return logits, class_logits, d_stats
 
 
-def discriminate_separately(discriminator, d_params, d_stats, real, real_labels, fakes, fake_labels):
-  """D on the real batch, then on the fake batch -> (real_logits, real_classes, fake_logits, fake_classes,
-  new d_stats). Separate passes, as in DCGAN, so BatchNorm normalises each batch on its own; the fake pass's
-  running-statistics update lands last. (concat_d.discriminate_concatenated: the same in one pass.)"""
-  real_logits, real_classes, d_stats = _discriminate(discriminator, d_params, d_stats, real, real_labels)
-  fake_logits, fake_classes, d_stats = _discriminate(discriminator, d_params, d_stats, fakes, fake_labels)
-  return real_logits, real_classes, fake_logits, fake_classes, d_stats
-
-
 def _d_objective(d_params, d_stats, real, real_labels, fakes, fake_labels, rng, lecam, *, discriminator, loss,
                  gp_weight, r1_weight, ac_weight, gradient_penalty, r1_penalty, lecam_weight=0.0,
-                 lecam_decay=0.99, class_loss=classification_loss, ac_fake_weight=0.0,
-                 discriminate_pair: Callable = discriminate_separately):
+                 lecam_decay=0.99, class_loss=classification_loss, ac_fake_weight=0.0):
   """D's loss on one real batch and one (gradient-stopped) fake batch, both as D sees them (augmented or
-  not) -> (total, (aux, new d_stats, new LeCam anchors)). discriminate_pair: how D reads the two batches."""
-  real_logits, real_classes, fake_logits, fake_classes, d_stats = discriminate_pair(
-      discriminator, d_params, d_stats, real, real_labels, fakes, fake_labels)
+  not) -> (total, (aux, new d_stats, new LeCam anchors))."""
+  # Real and fake batches go through D separately, as in DCGAN, so BatchNorm normalises each on its own.
+  real_logits, real_classes, d_stats = _discriminate(discriminator, d_params, d_stats, real, real_labels)
+  fake_logits, fake_classes, d_stats = _discriminate(discriminator, d_params, d_stats, fakes, fake_labels)
   adversarial = loss.d_loss(real_logits, fake_logits)
   total = adversarial
   aux = {'d_loss_adv': adversarial, 'real_logits': real_logits, 'fake_logits': fake_logits}
@@ -133,8 +124,7 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array, *
                draw_fake_labels: Callable = uniform_labels, ac_weight: float = 0.0,
                augment: Optional[Callable] = None, ada: AdaSettings = AdaSettings(adaptive=False),
                lecam_weight: float = 0.0, lecam_decay: float = 0.99, class_loss: Callable = classification_loss,
-               ac_fake_weight: float = 0.0, ema_start_step: int = 0,
-               discriminate_pair: Callable = discriminate_separately) -> Tuple[TrainState, Metrics]:
+               ac_fake_weight: float = 0.0, ema_start_step: int = 0) -> Tuple[TrainState, Metrics]:
   """n_critic D updates then one G update.
 
   batch['image']: float32 [n_critic * B, *example_shape] real examples, n_critic batches of B
@@ -153,8 +143,6 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array, *
   ReACGAN d_ac_loss / g_ac_loss (the unweighted class losses; D's with its fake term weighted); aug_p (ADA's p after this step's
   adjustment), aug_rt (the last r_t) and, when on, lecam_penalty. The logits are D's on what it saw.
   augment(x, key, p) -> x: what D sees of any image batch (None: the images themselves); ada: p's controller.
-  discriminate_pair: how each D update runs D on its real and fake batch (`discriminate_separately`, or the
-  one-pass concat_d.discriminate_concatenated, bound by benchmarks/bench_concat_bn.py; not a config key).
   """
   reals = real_batches(batch['image'], n_critic)
   batch_size = reals[0].shape[0]
@@ -163,8 +151,7 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array, *
   d_objective = functools.partial(
       _d_objective, discriminator=discriminator, loss=loss, gp_weight=gp_weight, r1_weight=r1_weight,
       ac_weight=ac_weight, gradient_penalty=gradient_penalty, r1_penalty=r1_penalty,
-      lecam_weight=lecam_weight, lecam_decay=lecam_decay, class_loss=class_loss, ac_fake_weight=ac_fake_weight,
-      discriminate_pair=discriminate_pair)
+      lecam_weight=lecam_weight, lecam_decay=lecam_decay, class_loss=class_loss, ac_fake_weight=ac_fake_weight)
   d_grad_fn = jax.value_and_grad(d_objective, has_aux=True)
   aug_keys = augment_keys(rng, state.step, n_critic)
   p = state.ada['p']
