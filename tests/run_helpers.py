@@ -4,6 +4,7 @@ A plain module (not conftest.py): several conftest.py files exist, so `from conf
 """
 
 import os
+import subprocess
 import sys
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -104,3 +105,24 @@ def persistent_compilation_cache(tmp_path_factory, name: str):
   for option, value in before.items():
     jax.config.update(option, value)
   compilation_cache.reset_cache()
+
+
+def skip_unless_one_cpu_device():
+  """The 4-device comparisons need this process on one CPU device (the reference) and a subprocess for four."""
+  import jax  # pylint: disable=g-import-not-at-top
+  import pytest  # pylint: disable=g-import-not-at-top
+  if jax.default_backend() != 'cpu' or jax.device_count() != 1:
+    pytest.skip('compares one CPU device (this process) with four (a subprocess)')
+
+
+def run_with_devices(script: str, *args, devices: int = 4, import_dirs=(), timeout: int = 600):
+  """Runs the python source `script` with `args` as sys.argv[1:] in a subprocess on `devices` CPU devices (set
+  before anything compiles; checked), the tests folder and `import_dirs` importable, subprocess_env();
+  asserts it exits 0 (the message: its stderr's tail) and returns the CompletedProcess."""
+  paths = [os.path.dirname(os.path.abspath(__file__)), *map(str, import_dirs)]
+  header = (f'import sys\nimport jax\njax.config.update("jax_num_cpu_devices", {devices})\n'
+            f'sys.path[:0] = {paths!r}\nassert jax.device_count() == {devices}, jax.devices()\n')
+  result = subprocess.run([sys.executable, '-c', header + script, *map(str, args)], env=subprocess_env(),
+                          capture_output=True, text=True, timeout=timeout)
+  assert result.returncode == 0, result.stderr[-3000:]
+  return result

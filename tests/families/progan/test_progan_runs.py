@@ -7,8 +7,6 @@ import json
 import math
 import os
 import shutil
-import subprocess
-import sys
 
 import jax
 import numpy as np
@@ -21,7 +19,7 @@ from gan_jax.families import build_trainer
 from gan_jax.run import evaluation
 from gan_jax.run.loop import train_and_evaluate
 from progan_fade_steps import fade_steps, tiny_config
-from run_helpers import read_checkpoint, subprocess_env
+from run_helpers import read_checkpoint, run_with_devices, skip_unless_one_cpu_device
 
 STEPS = 6   # 2 steps of 8 images per phase: stable_4 (steps 1-2), fade_8 (3-4, alpha 0 and 0.5), stable_8 (5-6)
 
@@ -118,26 +116,16 @@ def test_evaluation_waits_for_the_final_resolution(whole, capsys):
 
 
 _DEVICES_SCRIPT = r'''
-import sys
-import jax
-jax.config.update('jax_num_cpu_devices', 4)
 import numpy as np
-sys.path[:0] = [sys.argv[1], sys.argv[2]]
 from progan_fade_steps import fade_steps
-assert jax.device_count() == 4
-np.savez(sys.argv[3], **fade_steps())
+np.savez(sys.argv[1], **fade_steps())
 '''
 
 
 def test_four_devices_match_one(tmp_path):
-  if jax.default_backend() != 'cpu' or jax.device_count() != 1:
-    pytest.skip('compares one CPU device (this process) with four (a subprocess)')
-  here = os.path.dirname(os.path.abspath(__file__))
-  tests_dir = os.path.dirname(os.path.dirname(here))
+  skip_unless_one_cpu_device()
   out = tmp_path / 'four.npz'
-  result = subprocess.run([sys.executable, '-c', _DEVICES_SCRIPT, here, tests_dir, str(out)], env=subprocess_env(),
-                          capture_output=True, text=True, timeout=600)
-  assert result.returncode == 0, result.stderr[-3000:]
+  run_with_devices(_DEVICES_SCRIPT, out, import_dirs=[os.path.dirname(os.path.abspath(__file__))])
   one, four = fade_steps(), dict(np.load(out))
   assert sorted(one) == sorted(four) and '1/alpha' in one and float(one['1/alpha']) == 0.5
   for name, value in one.items():
