@@ -92,6 +92,8 @@ def test_four_devices_match_one(tmp_path):
     ('loss.name', 'hinge', "loss.name"),
     ('ema.decay', 0.999, 'ema.decay=0.999 is not supported by model.name=cyclegan; allowed: 0.0'),
     ('cyclegan.metrics', ('label_preservation', 'psnr'), "cyclegan.metrics"),
+    ('cyclegan.metrics', ('ground_truth_l1',), "cyclegan.metrics has 'ground_truth_l1' but data_b.name='mnist5k' "
+                                               "differs from data.name='digits'"),
     ('eval.best_metric', 'fid', "eval.best_metric='fid' is not produced by cyclegan.metrics"),
 ])
 def test_config_mistakes_are_one_line(key, value, message):
