@@ -45,11 +45,13 @@ class Context:
     self._arrays, self._translated, self._classifiers = {}, {}, {}
 
   def arrays(self, domain: str, split: str = '') -> Dict[str, np.ndarray]:
-    """{'image', 'label'} of a domain's split (the evaluated split by default), at most eval.num_samples."""
+    """{'image', 'label'} of a domain's split (the evaluated split by default): eval.num_samples of them spread
+    evenly over it (all when it is smaller), so a split stored class by class is measured on every class."""
     key = (domain, split or self.split)
     if key not in self._arrays:
       found = self.ds.domain(domain).split_arrays(key[1])
-      self._arrays[key] = {k: v[:self.config.eval.num_samples] for k, v in found.items()}
+      keep = spread(len(found['label']), self.config.eval.num_samples)
+      self._arrays[key] = {k: v[keep] for k, v in found.items()}
     return self._arrays[key]
 
   def translated(self, direction: str) -> np.ndarray:
@@ -69,6 +71,13 @@ class Context:
       config = (two_domain.domain_a_config if domain == 'a' else two_domain.domain_b_config)(self.config)
       self._classifiers[domain] = ClassifierExtractor(config, self.ds.domain(domain))
     return self._classifiers[domain]
+
+
+def spread(total: int, count: int) -> np.ndarray:
+  """int [min(total, count)]: indices spread evenly over range(total), in order (all of them when count >= total)."""
+  if count >= total:
+    return np.arange(total)
+  return np.floor(np.arange(count) * (total / count)).astype(np.int64)
 
 
 def _register(name: str, keys: Tuple[str, ...]):

@@ -88,3 +88,10 @@ def test_ground_truth_needs_one_source_and_unstandardised_images():
   config = _known_map_config()
   config.data.standardize = True
   assert 'data.standardize=True' in translation.ground_truth_problem(config)
+
+
+def test_spread_takes_every_class_of_a_split_stored_class_by_class():
+  labels = np.repeat(np.arange(10), 50)   # 500 images, class by class
+  assert sorted(set(labels[translation.spread(500, 20)])) == list(range(10))
+  np.testing.assert_array_equal(translation.spread(5, 8), np.arange(5))
+  assert len(set(translation.spread(500, 499))) == 499

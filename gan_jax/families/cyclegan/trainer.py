@@ -115,10 +115,12 @@ class CycleganTrainer(Trainer):
     raise ConfigError('model.name=cyclegan has no latent space to interpolate; use --mode=translate')
 
   def pictures(self, state, ds) -> Dict[str, np.ndarray]:
-    """'translations': for each domain, rows x, G(x), F(G(x)) of its first val images."""
+    """'translations': for each domain, rows x, G(x), F(G(x)) of PICTURE_COLUMNS val images spread evenly over
+    the split (a split stored class by class shows every class, not the first one's)."""
     rows = []
     for source, (forward, back) in (('a', ('a2b', 'b2a')), ('b', ('b2a', 'a2b'))):
-      x = ds.domain(source).split_arrays('val')['image'][:PICTURE_COLUMNS]
+      images = ds.domain(source).split_arrays('val')['image']
+      x = images[translation.spread(len(images), PICTURE_COLUMNS)]
       y = self.translate_fn(state, forward)(x)
       rows += [x, y, self.translate_fn(state, back)(y)]
     return {'translations': pictures.image_grid(np.concatenate(rows), cols=len(rows[0]))}
