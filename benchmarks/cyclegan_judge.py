@@ -1,0 +1,106 @@
+"""Label preservation of CycleGAN translations judged by SVCs on raw pixels that share nothing with gan_jax (issue 23).
+
+  python benchmarks/cyclegan_judge.py --config=cyclegan_digits_mnist5k.py:cpu --steps=1000 \
+      --workdir=runs/i23/digits_mnist5k --seeds 0 1 2 --data_dir=runs/i20/cache
+
+For each seed's workdir (from benchmarks/cyclegan_bench.py) it runs `launch.py --mode=translate --input=test` both
+ways into a temporary folder, reads the PNGs with PIL and asks the other domain's SVC judge
+(benchmarks/conditional_digits.py's: an RBF SVC on mnist5k's raw 28x28 pixels read with numpy, or on
+scikit-learn's raw 8x8 digits) for their class; the source labels are the test split's (data, not an
+instrument). A judge learns only real digits of its domain, never a translation. Prints, per seed and as
+mean ± s.e., the judged label preservation both ways, and the most frequent label flips over all seeds
+(source label -> judged label of its translation). Writes nothing outside the temporary folder.
+"""
+
+import argparse
+import collections
+import importlib
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
+JUDGE_OF = {'mnist5k': ('_mnist5k_judge', 'to_28x28'), 'digits': ('_digits_judge', 'to_8x8')}
+
+
+def translated(config_arg: str, steps: int, data_dir: str, workdir: str, direction: str, out: str) -> np.ndarray:
+  """float32 [N, H, W, 1] in [-1, 1]: the test split of the source domain translated, in split order."""
+  argv = [sys.executable, 'launch.py', f'--config=configs/{config_arg}', f'--config.train.steps={steps}',
+          f'--workdir={workdir}', '--mode=translate', f'--direction={direction}', '--input=test', f'--output={out}']
+  if data_dir:
+    argv.append(f'--config.data.data_dir={data_dir}')
+  done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT)
+  if done.returncode:
+    raise RuntimeError(f'translate failed: {done.stderr[-2000:]}')
+  with open(os.path.join(out, 'manifest.json')) as f:
+    names = [entry['output'] for entry in json.load(f)['images']]
+  return np.stack([np.asarray(Image.open(os.path.join(out, n)).convert('L'), np.float32)[..., None] / 127.5 - 1.0
+                   for n in names])
+
+
+def test_labels(config) -> dict:
+  from gan_jax.data import prepare_dataset  # pylint: disable=g-import-not-at-top
+  ds = prepare_dataset(config)
+  return {d: ds.domain(d).split_arrays('test')['label'] for d in ('a', 'b')}
+
+
+def judge(domain_name: str):
+  """(predict(images [N, H, W, 1] in [-1, 1]) -> labels, held-out accuracy) of a domain's SVC judge."""
+  bench = importlib.import_module('conditional_digits')
+  make, resize = (getattr(bench, name) for name in JUDGE_OF[domain_name])
+  svc, accuracy, _, _ = make()
+  return (lambda images: svc.predict(resize(images))), accuracy
+
+
+def mean_se(values):
+  return float(np.mean(values)), (float(np.std(values, ddof=1) / math.sqrt(len(values))) if len(values) > 1
+                                  else float('nan'))
+
+
+def main():
+  parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+  parser.add_argument('--config', default='cyclegan_digits_mnist5k.py:cpu')
+  parser.add_argument('--steps', type=int, default=1000)
+  parser.add_argument('--workdir', default='runs/i23/digits_mnist5k')
+  parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+  parser.add_argument('--data_dir', default='')
+  args = parser.parse_args()
+  name, _, switch = args.config.partition(':')
+  config = importlib.import_module(f'configs.{name[:-3]}').get_config(switch)
+  if args.data_dir:
+    config.data.data_dir = args.data_dir
+  if config.data_b.transform != 'none' or config.data.name not in JUDGE_OF or config.data_b.name not in JUDGE_OF:
+    raise SystemExit(f'{args.config}: the judges cover untransformed {", ".join(JUDGE_OF)} domains only')
+  labels = test_labels(config)
+  judges = {'a': judge(config.data.name), 'b': judge(config.data_b.name)}
+  print(f'judges: a ({config.data.name}) {judges["a"][1]:.3f}, b ({config.data_b.name}) {judges["b"][1]:.3f} on their '
+        'own held-out raw digits')
+  kept = {'a2b': [], 'b2a': []}
+  flips = {'a2b': collections.Counter(), 'b2a': collections.Counter()}
+  for seed in args.seeds:
+    workdir = os.path.join(args.workdir, f'seed_{seed}')
+    for direction, source, target in (('a2b', 'a', 'b'), ('b2a', 'b', 'a')):
+      with tempfile.TemporaryDirectory() as tmp:
+        images = translated(args.config, args.steps, args.data_dir, workdir, direction, os.path.join(tmp, 'out'))
+      said = judges[target][0](images)
+      kept[direction].append(float(np.mean(said == labels[source])))
+      flips[direction].update((int(s), int(p)) for s, p in zip(labels[source], said) if s != p)
+    print(json.dumps({'seed': seed, **{f'svc_label_preservation_{d}': v[-1] for d, v in kept.items()}}), flush=True)
+  for direction in kept:
+    mean, se = mean_se(kept[direction])
+    top = ', '.join(f'{s}->{p} x{n}' for (s, p), n in flips[direction].most_common(6))
+    print(f'svc_label_preservation_{direction}: {mean:.3f} ± {se:.3f} ({len(args.seeds)} seeds); top flips: {top}')
+
+
+if __name__ == '__main__':
+  main()
