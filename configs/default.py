@@ -36,7 +36,7 @@ def get_config() -> ml_collections.ConfigDict:
   # generated sources (ring2d, grid2d, stacked_*): examples generated [cache, classifier, data_identity]
   config.data.num_samples = 100_000
   # a known pixel map of the whole dataset (gan_jax/data/transforms.py): none | invert (255 - p; a transformed copy
-  # with ground truth, e.g. as data_b.transform) [classifier, data_identity]
+  # with ground truth, e.g. as data_b.transform) [cache, classifier, data_identity]
   config.data.transform = 'none'
   # tf.image.resize method: bilinear, bicubic, nearest, area, lanczos3, ... [cache, classifier]
   config.data.resize_method = 'bilinear'

@@ -129,7 +129,7 @@ KEYS: Tuple[Key, ...] = (
     _k('data.num_samples', 100_000, Int(1), 'generated sources (ring2d, grid2d, stacked_*): examples generated',
        _ID, _CACHE, _CLS),
     _k('data.transform', 'none', STR, 'a known pixel map of the whole dataset (gan_jax/data/transforms.py): none | '
-       'invert (255 - p; a transformed copy with ground truth, e.g. as data_b.transform)', _ID, _CLS),
+       'invert (255 - p; a transformed copy with ground truth, e.g. as data_b.transform)', _ID, _CACHE, _CLS),
     _k('data.resize_method', 'bilinear', STR, 'tf.image.resize method: bilinear, bicubic, nearest, area, '
        'lanczos3, ...', _CACHE, _CLS),
     _k('data.antialias', True, BOOL, 'antialias when resizing', _CACHE, _CLS),

@@ -9,7 +9,7 @@ import numpy as np
 
 from gan_jax.core.errors import ConfigError
 from gan_jax.data import pipeline, preprocess, report as report_lib, subset
-from gan_jax.data import longtail, smote, synthetic_mix, transforms, two_domain
+from gan_jax.data import longtail, smote, synthetic_mix, two_domain
 from gan_jax.data.config_checks import validate_data_config
 from gan_jax.data.prepare import load_or_prepare
 from gan_jax.data.rebalance import make_sampler
@@ -91,9 +91,7 @@ def prepare_dataset(config, workdir: Optional[str] = None, process_index: int = 
   data_config = config.data
   source = get_source(data_config.name)
   arrays, report, directory, hit = load_or_prepare(data_config, source, write_cache=process_index == 0)
-  # A whole-dataset pixel map, the long tail (on the real train split), then SMOTE rows or synthetic examples on
-  # top: all after the cache.
-  arrays, report = transforms.apply_transform(data_config, arrays, report)
+  # Long tail first (on the real train split), then SMOTE rows or synthetic examples on top: after the cache.
   arrays, report = longtail.apply_imbalance(data_config, arrays, report)
   arrays, report = smote.apply_smote(data_config, arrays, report, config.seed)
   arrays, report = synthetic_mix.apply_synthetic(data_config, arrays, report)

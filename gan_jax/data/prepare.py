@@ -6,7 +6,7 @@ from typing import Dict
 import numpy as np
 
 from gan_jax.core.errors import DataError
-from gan_jax.data import cache, cleaning, report as report_lib
+from gan_jax.data import cache, cleaning, report as report_lib, transforms
 from gan_jax.data.records import SPLITS, CleanData
 from gan_jax.data.splits import assign_splits
 
@@ -56,6 +56,7 @@ def load_or_prepare(data_config, source, write_cache: bool = True) -> tuple:
   if write:
     cache.check_writable(data_config, directory)   # before the work, not after it
   arrays, report = _prepare(data_config, source)
+  arrays, report = transforms.apply_transform(data_config, arrays, report)   # cached as prepared (its own key)
   if not len(arrays['train']['labels']):
     raise DataError(f'{data_config.name}: no train examples left after cleaning '
                     f'(dropped: {report["counts_by_reason"]}); see data.clean.*')

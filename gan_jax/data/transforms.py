@@ -1,14 +1,15 @@
 """data.transform: a known pixel transform of a whole dataset (a transformed copy with ground truth), by name.
 
-  arrays, report = apply_transform(data_config, arrays, report)   # after the prepared-data cache
+  arrays, report = apply_transform(data_config, arrays, report)   # end of the prepare stage, then cached
   TRANSFORMS.get('invert').unit(x)                                 # the same map on [-1, 1] images
 
 Its use is the second CycleGAN pair of issue 23: domain b = the same source with data_b.transform='invert',
 so the true translation of every image is known and a translation can be scored by its L1 distance to it
 (gan_jax.metrics.translation's ground_truth_l1). Each entry maps uint8 pixels (the prepared arrays) and,
 equivalently, [-1, 1] images (what the models see, when data.standardize is off), and names its inverse.
-Applied after the prepared-data cache, as the long tail is: one cache serves the plain and the transformed
-copy; data.transform is part of the data identity, so each has its own evaluation classifier.
+Applied at the end of the prepare stage (after cleaning and splitting, so both copies hold the same images in the
+same splits) and cached with it: data.transform is in the prepared-data cache key and the data identity, so the
+copy has its own cache and its own evaluation classifier.
 """
 
 from typing import Callable, Dict, NamedTuple, Tuple
