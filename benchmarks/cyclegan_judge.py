@@ -16,7 +16,6 @@ import argparse
 import collections
 import importlib
 import json
-import math
 import os
 import subprocess
 import sys
@@ -25,13 +24,12 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
+from seed_stats import mean_se  # noqa: E402
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
-
-JUDGE_OF = {'mnist5k': ('_mnist5k_judge', 'to_28x28'), 'digits': ('_digits_judge', 'to_8x8')}
-
+from svc_judges import JUDGES  # noqa: E402
 
 def translated(config_arg: str, steps: int, data_dir: str, workdir: str, direction: str, out: str) -> np.ndarray:
   """float32 [N, H, W, 1] in [-1, 1]: the test split of the source domain translated, in split order."""
@@ -56,15 +54,9 @@ def test_labels(config) -> dict:
 
 def judge(domain_name: str):
   """(predict(images [N, H, W, 1] in [-1, 1]) -> labels, held-out accuracy) of a domain's SVC judge."""
-  bench = importlib.import_module('conditional_digits')
-  make, resize = (getattr(bench, name) for name in JUDGE_OF[domain_name])
+  make, resize = JUDGES[domain_name]
   svc, accuracy, _, _ = make()
   return (lambda images: svc.predict(resize(images))), accuracy
-
-
-def mean_se(values):
-  return float(np.mean(values)), (float(np.std(values, ddof=1) / math.sqrt(len(values))) if len(values) > 1
-                                  else float('nan'))
 
 
 def main():
@@ -79,8 +71,8 @@ def main():
   config = importlib.import_module(f'configs.{name[:-3]}').get_config(switch)
   if args.data_dir:
     config.data.data_dir = args.data_dir
-  if config.data_b.transform != 'none' or config.data.name not in JUDGE_OF or config.data_b.name not in JUDGE_OF:
-    raise SystemExit(f'{args.config}: the judges cover untransformed {", ".join(JUDGE_OF)} domains only')
+  if config.data_b.transform != 'none' or config.data.name not in JUDGES or config.data_b.name not in JUDGES:
+    raise SystemExit(f'{args.config}: the judges cover untransformed {", ".join(JUDGES)} domains only')
   labels = test_labels(config)
   judges = {'a': judge(config.data.name), 'b': judge(config.data_b.name)}
   print(f'judges: a ({config.data.name}) {judges["a"][1]:.3f}, b ({config.data_b.name}) {judges["b"][1]:.3f} on their '

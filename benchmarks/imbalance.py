@@ -56,6 +56,8 @@ from typing import NamedTuple
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
+from seed_stats import mean_se  # noqa: E402
 os.environ.setdefault('TF_ENABLE_ONEDNN_OPTS', '0')
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 
@@ -321,10 +323,10 @@ class Runner:
     return self.record(method, factor, seed, run)
 
 
-def mean_se(values):
-  values = np.asarray(values, np.float64)
-  se = values.std(ddof=1) / math.sqrt(len(values)) if len(values) > 1 else float('nan')
-  return f'{100 * values.mean():.1f} ± {100 * se:.1f}'
+def percent_cell(values) -> str:
+  """'mean ± s.e.' of fractions, in percent with one decimal."""
+  mean, se = mean_se(values)
+  return f'{100 * mean:.1f} ± {100 * se:.1f}'
 
 
 def table(runner, methods, factors, seeds, command, gan_seeds=None) -> str:
@@ -340,7 +342,7 @@ def table(runner, methods, factors, seeds, command, gan_seeds=None) -> str:
       if len(rows) < len(method_seeds):
         cells += ['not run', 'not run']
         continue
-      cells += [mean_se([r['balanced_accuracy'] for r in rows]), mean_se([r['minority_recall'] for r in rows])]
+      cells += [percent_cell([r['balanced_accuracy'] for r in rows]), percent_cell([r['minority_recall'] for r in rows])]
     lines.append(f'| {LABELS[method]} | {len(method_seeds)} | ' + ' | '.join(cells) + ' |')
   return '\n'.join(lines)
 

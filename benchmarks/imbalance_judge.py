@@ -14,13 +14,13 @@ sees a gan_jax model, feature or classifier. Prints a JSON line per seed and the
 
 import argparse
 import json
-import math
 import os
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
+from seed_stats import mean_se  # noqa: E402
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 
 import numpy as np  # noqa: E402
@@ -55,11 +55,6 @@ def samples(folder: str, counts: np.ndarray, multiple: float):
 def score(x, y, test_x, test_y, **svc_args) -> float:
   judge = svm.SVC(C=10.0, gamma='scale', **svc_args).fit(x, y)
   return float(balanced_accuracy_score(test_y, judge.predict(test_x)))
-
-
-def mean_se(values):
-  mean = float(np.mean(values))
-  return mean, (float(np.std(values, ddof=1) / math.sqrt(len(values))) if len(values) > 1 else float('nan'))
 
 
 def main():

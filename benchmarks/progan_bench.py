@@ -46,6 +46,8 @@ os.environ.setdefault('TF_ENABLE_ONEDNN_OPTS', '0')
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
+from seed_stats import mean_se  # noqa: E402
 
 from absl import app, flags, logging  # noqa: E402
 
@@ -203,15 +205,6 @@ def train_run(config, workdir: str) -> None:
   train_and_evaluate(config, workdir)
   with open(os.path.join(workdir, 'bench_timing.json'), 'w') as f:   # a resumed run: this session's time
     json.dump({'wall_s': time.perf_counter() - begin}, f)
-
-
-def mean_se(values):
-  values = [v for v in values if v is not None]
-  if not values:
-    return None, None
-  mean = sum(values) / len(values)
-  var = sum((v - mean) ** 2 for v in values) / (len(values) - 1) if len(values) > 1 else 0.0
-  return mean, math.sqrt(var / len(values))
 
 
 def tables(schedules) -> str:

@@ -9,7 +9,6 @@ Each seed draws its own subset of the (clean) train split without replacement. P
 """
 
 import json
-import math
 import os
 import sys
 
@@ -17,6 +16,8 @@ os.environ.setdefault('TF_ENABLE_ONEDNN_OPTS', '0')
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
+from seed_stats import mean_se  # noqa: E402
 
 from absl import app, flags, logging  # noqa: E402
 from ml_collections import config_flags  # noqa: E402
@@ -26,12 +27,6 @@ flags.DEFINE_string('workdir', os.path.join('runs', 'floor'), 'Prepared data, cl
 flags.DEFINE_integer('seeds', 3, 'Subsets drawn per size.')
 flags.DEFINE_list('sizes', ['eval', '500'], "Subset sizes: 'eval' = eval.num_samples, or a number.")
 FLAGS = flags.FLAGS
-
-
-def mean_se(values):
-  mean = sum(values) / len(values)
-  var = sum((v - mean) ** 2 for v in values) / (len(values) - 1) if len(values) > 1 else 0.0
-  return mean, math.sqrt(var / len(values))
 
 
 def main(argv):

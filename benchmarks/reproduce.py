@@ -13,7 +13,6 @@ schedule (--long_steps) continues the same runs. Writes benchmarks/results/repro
 """
 
 import json
-import math
 import os
 import platform
 import shlex
@@ -25,6 +24,8 @@ os.environ.setdefault('TF_ENABLE_ONEDNN_OPTS', '0')
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
+from seed_stats import mean_se  # noqa: E402
 
 from absl import app, flags, logging  # noqa: E402
 
@@ -195,16 +196,15 @@ def logged_commands(command: str) -> List[str]:
   return list(dict.fromkeys(lines + ([] if FLAGS.report_only else [command])))
 
 
-def mean_se(values: Sequence[float]) -> Dict[str, float]:
+def seed_summary(values: Sequence[float]) -> Dict[str, float]:
+  """{'mean', 'se', 'n', 'values'} of one metric over seeds (the s.e. of one seed is nan)."""
   values = [float(v) for v in values]
-  mean = sum(values) / len(values)
-  se = (math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1) / len(values))
-        if len(values) > 1 else float('nan'))
+  mean, se = mean_se(values)
   return {'mean': mean, 'se': se, 'n': len(values), 'values': values}
 
 
 def collect(suite: Suite, cell: str, seeds: int, step: int):
-  """{metric: mean_se} over the seeds that have an evaluation at `step`, or None."""
+  """{metric: seed_summary} over the seeds that have an evaluation at `step`, or None."""
   per_seed = []
   for d in seed_dirs(cell, seeds):
     if os.path.isfile(eval_path(d, step)):
@@ -212,7 +212,7 @@ def collect(suite: Suite, cell: str, seeds: int, step: int):
         per_seed.append(json.load(f)['results'])
   if not per_seed:
     return None
-  return {m: mean_se([r[m] for r in per_seed]) for m in suite.metrics}
+  return {m: seed_summary([r[m] for r in per_seed]) for m in suite.metrics}
 
 
 def wall_times(cell: str, step: int) -> Dict[str, float]:

@@ -10,9 +10,11 @@ the row `| n | key: mean ± s.e. | ... |` (s.e. = sample standard deviation / sq
 import argparse
 import glob
 import json
-import math
 import os
 import re
+import sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from seed_stats import mean_se  # noqa: E402
 
 
 def last_record(workdir: str, split: str, step: int = 0) -> dict:
@@ -25,12 +27,6 @@ def last_record(workdir: str, split: str, step: int = 0) -> dict:
     raise SystemExit(f'{workdir}: no eval/{split}_step{chosen}.json (has {sorted(steps)})')
   with open(steps[chosen]) as f:
     return json.load(f)
-
-
-def mean_se(values):
-  n = len(values)
-  mean = sum(values) / n
-  return mean, (math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1) / n) if n > 1 else float('nan'))
 
 
 def main():

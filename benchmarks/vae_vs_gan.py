@@ -12,11 +12,12 @@ Step time is the mean of metrics.jsonl's `step_time` after the first logged wind
 import argparse
 import concurrent.futures
 import json
-import math
 import os
 import subprocess
 import sys
 import time
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from seed_stats import mean_se  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # cell -> (config file, extra flags). Conditional cells use model.conditional (a cVAE: labels into encoder
@@ -57,17 +58,6 @@ def run_cell(cell: str, seed: int, steps: int, workdir: str) -> dict:
   results['step_ms'] = 1000 * sum(step_times) / len(step_times)
   results['wall_s'] = float(open(os.path.join(workdir, 'wall_s.txt')).read())
   return results
-
-
-def mean_se(values):
-  values = [v for v in values if v is not None]
-  if not values:
-    return None, None
-  mean = sum(values) / len(values)
-  if len(values) < 2:
-    return mean, float('nan')
-  var = sum((v - mean) ** 2 for v in values) / (len(values) - 1)
-  return mean, math.sqrt(var / len(values))
 
 
 def table(per_cell: dict) -> str:

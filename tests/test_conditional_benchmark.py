@@ -34,7 +34,7 @@ def test_one_table_per_schedule_and_the_old_format_is_kept(tmp_path):
   assert first < text.index('`python old`') < second < text.index('`python new`')
   # mean 12, s.e. = std(ddof=1) / sqrt(2) = 2.828 / 1.414 = 2.0; step time 0.02 ± 0.01
   assert '| DCGAN | 2 | 12.000 ± 2.000 | — | — | — | — | — | — | 0.0200 ± 0.0100 |' in text
-  assert '| cGAN (cBN G, projection D) | 1 | 5.000 ± 0.000 |' in text and '0.900 ± 0.000 | — | — |' in text
+  assert '| cGAN (cBN G, projection D) | 1 | 5.000 ± nan |' in text and '0.900 ± nan | — | — |' in text   # one seed: no s.e.
   saved = json.loads((tmp_path / 'conditional_digits.json').read_text())
   assert set(saved['schedules']) == {'w16_b32_s2000_n1000', 'w32_b64_s4000_n1000'}
 
@@ -54,7 +54,8 @@ bench.write_tables(schedules)
 assert set(bench.read_schedules()['w32']['runs']) == {'acgan_paper'}   # renamed once, not again
 blocks = np.kron(np.arange(64, dtype=float).reshape(8, 8), np.ones((4, 4)))   # each 8x8 pixel as a 4x4 block
 images = (blocks / 8.0 - 1.0)[None, :, :, None]
-np.testing.assert_allclose(bench.to_8x8(images)[0], np.arange(64))
+import svc_judges   # on sys.path: the script puts benchmarks/ there
+np.testing.assert_allclose(svc_judges.to_8x8(images)[0], np.arange(64))
 print('ok')
 '''
 

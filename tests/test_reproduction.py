@@ -128,7 +128,7 @@ def test_short_ring_run_is_evaluated_end_to_end(tmp_path):
 
 def test_reproduce_aggregates_mean_and_standard_error():
   reproduce = _load_reproduce()
-  stat = reproduce.mean_se([6.0, 8.0, 7.0])
+  stat = reproduce.seed_summary([6.0, 8.0, 7.0])
   assert stat['mean'] == pytest.approx(7.0) and stat['se'] == pytest.approx(np.std([6, 8, 7], ddof=1) / np.sqrt(3))
   assert reproduce.comparison({'mean': 7.85}, '7.8+-0.1', 1.0) == 'inside'
   assert reproduce.comparison({'mean': 0.5}, '0.07+-0.03', 1.0) == '+0.40'

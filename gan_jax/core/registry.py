@@ -27,14 +27,16 @@ class Registry:
       return obj
     return decorator
 
-  def get(self, name: str) -> Any:
+  def get(self, name: str, config_key: str = '') -> Any:
+    """The entry of `name`; an unknown name raises ConfigError naming `config_key` (default: the registry's
+    own key; a second config section that uses the same registry, e.g. data_b.transform, passes its key)."""
     if name not in self._entries:
-      raise ConfigError(
-          f'{self.config_key}={name!r} is not a known {self.kind}; allowed: {", ".join(self.names())}')
+      raise ConfigError(f'{config_key or self.config_key}={name!r} is not a known {self.kind}; allowed: '
+                        f'{", ".join(self.names())}')
     return self._entries[name]
 
-  def check(self, name: str) -> None:
-    self.get(name)
+  def check(self, name: str, config_key: str = '') -> None:
+    self.get(name, config_key)
 
   def names(self) -> Iterable[str]:
     return sorted(self._entries)

@@ -136,9 +136,7 @@ def validate_data_config(config) -> None:
 def _check_domain_b(config) -> None:
   """data_b's keys, checked as domain b's data.* and named data_b.* in the error (one line)."""
   from gan_jax.data.two_domain import DOMAIN_B_KEYS, domain_b_config  # pylint: disable=g-import-not-at-top
-  if config.data_b.transform not in TRANSFORMS.names():
-    raise ConfigError(f'data_b.transform={config.data_b.transform!r} is not a known data transform; allowed: '
-                      f'{", ".join(TRANSFORMS.names())}')
+  TRANSFORMS.check(config.data_b.transform, 'data_b.transform')
   try:
     get_source(config.data_b.name).validate(domain_b_config(config).data)
   except ConfigError as error:

@@ -45,3 +45,6 @@ def test_points_are_refused_in_one_line():
 def test_an_unknown_transform_is_refused_naming_the_field():
   with pytest.raises(ConfigError, match=r"data.transform='flip' is not a known data transform; allowed: invert, none"):
     TRANSFORMS.check('flip')
+  with pytest.raises(ConfigError, match=r"^data_b.transform='flip' is not a known data transform; allowed: invert, "
+                     r"none$"):
+    TRANSFORMS.check('flip', 'data_b.transform')   # domain b's key, through the same registry

@@ -95,6 +95,7 @@ def test_four_devices_match_one(tmp_path):
     ('cyclegan.metrics', ('ground_truth_l1',), "cyclegan.metrics has 'ground_truth_l1' but data_b.name='mnist5k' "
                                                "differs from data.name='digits'"),
     ('eval.best_metric', 'fid', "eval.best_metric='fid' is not produced by cyclegan.metrics"),
+    ('data_b.transform', 'flip', "data_b.transform='flip' is not a known data transform; allowed: invert, none"),
 ])
 def test_config_mistakes_are_one_line(key, value, message):
   config = tiny_config()
