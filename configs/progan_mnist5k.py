@@ -16,7 +16,8 @@ steps show the current resolution, upsampled to 32x32; the classifier FID and mo
 32x32 only (from step 3750; earlier evaluations print a line saying they were skipped).
   python launch.py --config configs/progan_mnist5k.py --workdir runs/progan_mnist5k
   python launch.py --config configs/progan_mnist5k.py:small --workdir /tmp/progan_small   # smoke test: grows
-      to 32x32 in 18 steps of 16 (shorter or longer with --config.progan.images_per_phase=N)
+      to 32x32 in 18 steps of 16 (shorter with --config.progan.images_per_phase=16; longer phases also need a
+      larger --config.train.steps, which is not derived from them)
   (:tiny = tests: 16x16, one step per phase)
 """
 
