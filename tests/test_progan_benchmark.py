@@ -37,3 +37,29 @@ def test_dry_run_prints_every_cell_at_equal_images_and_trains_nothing(tmp_path):
       assert head.endswith('stable_32@30; stable_32: 10 steps, 640 images (25.0%)'), head
       assert ('--config.progan.mbstd_group_size=0' in command) == (model == 'progan_nombstd')
   assert not workdir.exists()
+
+
+JUDGE = r'''
+import importlib.util, os, sys
+import numpy as np
+spec = importlib.util.spec_from_file_location('progan_judge', os.path.join(sys.argv[1], 'benchmarks', 'progan_judge.py'))
+judge_module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(judge_module)
+
+class MeanJudge:   # stands in for the SVC: "digit" = the mean 28x28 pixel of a channel, in tenths
+  def predict(self, features):
+    return np.round(10 * np.asarray(features).mean(axis=1)).astype(int)
+
+levels = np.array([[0.1, 0.2, 0.3], [0.9, 0.0, 0.5]])   # per image, per channel: the fraction of the range
+images = (levels[:, None, None, :] * 2.0 - 1.0) * np.ones((2, 32, 32, 3))
+labels = judge_module.channel_labels(MeanJudge(), images)
+assert labels.tolist() == [123, 905], labels   # channel 0 the most significant digit
+stats = judge_module.mode_stats(np.array([3, 3, 7, 7]), 10)
+assert stats['svc_modes'] == 2 and abs(stats['svc_kl'] - np.log(5.0)) < 1e-12, stats   # p = 1/2 twice: log(10/2)
+print('ok')
+'''
+
+
+def test_the_svc_judge_reads_channels_as_digits_and_counts_modes_with_numpy():
+  done = subprocess.run([sys.executable, '-c', JUDGE, ROOT], capture_output=True, text=True, cwd=ROOT, timeout=120)
+  assert done.returncode == 0 and done.stdout.strip().endswith('ok'), done.stderr[-2000:]
