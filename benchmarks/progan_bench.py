@@ -19,8 +19,8 @@ train.batch_size), each step reading one batch (every config: batch 64, loss.n_c
 fade_32) of progan.images_per_phase images each (progan.fade_images 0 = the same), sized by the rule
   images_per_phase = B * floor((1 - final_share) * images / (6 * B))      (B = train.batch_size)
 so that it reaches 32x32 and spends at least --final_share of the images in its stable 32x32 phase (the rest
-of the run after the last fade). --images=320000 with the default share 0.25 is configs/progan_mnist5k.py's
-own schedule (40,000 images per phase). progan_fixed and progan_nombstd keep that value (progan_fixed has one
+of the run after the last fade). --images=120000 with the default share 0.25 is configs/progan_mnist5k.py's
+own schedule (14,976 images per phase). progan_fixed and progan_nombstd keep that value (progan_fixed has one
 phase, so it spends every image at 32x32).
 Each run trains in this process with gan_jax.run.loop.train_and_evaluate in
 <workdir>/<schedule>/<data>/<model>/seed<k> (equivalent launch.py command: --dry_run), then is evaluated once
