@@ -239,22 +239,28 @@ def read_results(prefix: str) -> dict:
     return {}
 
 
-def write_results(prefix: str, schedules: dict) -> None:
+def write_results(prefix: str, schedules: dict, render=None) -> None:
+  """<prefix>.json and <prefix>.md (render(schedules), default this benchmark's tables), each written whole."""
   os.makedirs(os.path.dirname(prefix), exist_ok=True)
   for suffix, text in (('.json', json.dumps({'schedules': schedules}, indent=2, sort_keys=True)),
-                       ('.md', tables(schedules))):
+                       ('.md', (render or tables)(schedules))):
     with open(prefix + suffix + '.tmp', 'w') as f:
       f.write(text)
     os.replace(prefix + suffix + '.tmp', prefix + suffix)
 
 
-def main(argv):
-  del argv
-  logging.set_verbosity(logging.WARNING)
-  for name, allowed in (('data', DATA), ('models', MODELS)):
+def check_choices(data_allowed=DATA) -> None:
+  """app.UsageError (one line) for a --data or --models value that is not allowed."""
+  for name, allowed in (('data', data_allowed), ('models', MODELS)):
     unknown = [v for v in getattr(FLAGS, name) if v not in allowed]
     if unknown:
       raise app.UsageError(f'--{name}: {", ".join(unknown)} not known; allowed: {", ".join(allowed)}')
+
+
+def main(argv):
+  del argv
+  logging.set_verbosity(logging.WARNING)
+  check_choices()
   cells = [(data, model, seed) for seed in range(FLAGS.seeds) for data in FLAGS.data for model in FLAGS.models]
   if FLAGS.dry_run:
     from gan_jax.core import schema  # pylint: disable=g-import-not-at-top

@@ -11,10 +11,10 @@ of 10. The histogram, the modes (labels seen at least once) and KL(histogram || 
 not gan_jax's metrics; the classifier never sees a run's samples before it labels them. The judge's own
 accuracy is printed on its held-out raw digits, and after the round trip the samples take (resized to 32x32
 with PIL's bilinear filter, then back).
-Writes benchmarks/results/progan_judge.{json,md} (--results), one table per schedule and data.
+Writes benchmarks/results/progan_judge.{json,md} (--judge_results), one table per schedule and data, whole
+(progan_bench.write_results; a damaged .json is set aside by progan_bench.read_results).
 """
 
-import json
 import os
 import shlex
 import sys
@@ -94,19 +94,13 @@ def main(argv):
   del argv
   logging.set_verbosity(logging.WARNING)
   from gan_jax.core import xla_flags  # pylint: disable=g-import-not-at-top
-  for name, allowed in (('data', NUM_MODES), ('models', progan_bench.MODELS)):
-    unknown = [v for v in getattr(FLAGS, name) if v not in allowed]
-    if unknown:
-      raise app.UsageError(f'--{name}: {", ".join(unknown)} not known; allowed: {", ".join(allowed)}')
+  progan_bench.check_choices(NUM_MODES)
   xla_flags.configure_xla_for_cpu()
   judge, accuracy, held, held_labels = mnist5k_judge()
   print(f'SVC judge: {accuracy:.3f} on its {len(held_labels)} held-out raw digits, '
         f'{round_trip_accuracy(judge, held, held_labels):.3f} after the 32x32 round trip', flush=True)
   prefix = FLAGS.judge_results
-  schedules = {}
-  if os.path.isfile(prefix + '.json'):
-    with open(prefix + '.json') as f:
-      schedules = json.load(f)['schedules']
+  schedules = progan_bench.read_results(prefix)
   entry = schedules.setdefault(progan_bench.schedule_name(), {'commands': [], 'runs': {}})
   command = 'python benchmarks/progan_judge.py ' + ' '.join(
       shlex.quote(a) for a in sys.argv[1:] if not a.startswith('--judge_results'))
@@ -119,11 +113,7 @@ def main(argv):
         print(f'[{data} / {model} / seed {seed}] {result}', flush=True)
         if result is not None:
           entry['runs'].setdefault(data, {}).setdefault(model, {})[str(seed)] = result
-  os.makedirs(os.path.dirname(prefix), exist_ok=True)
-  with open(prefix + '.json', 'w') as f:
-    json.dump({'schedules': schedules}, f, indent=2, sort_keys=True)
-  with open(prefix + '.md', 'w') as f:
-    f.write(table(schedules))
+  progan_bench.write_results(prefix, schedules, table)
   print(table(schedules))
 
 
