@@ -41,6 +41,9 @@ def get_config() -> ml_collections.ConfigDict:
   # tf.image.resize method: bilinear, bicubic, nearest, area, lanczos3, ... [cache, classifier]
   config.data.resize_method = 'bilinear'
   config.data.antialias = True   # antialias when resizing [cache, classifier]
+  # side of the frame the resized image fills, centred on a margin of its border's median (0.7 puts full-frame
+  # digits in MNIST's 20-of-28 box); 1 = all of it [cache, classifier]
+  config.data.frame_fraction = 1.0
   # per-channel standardisation with train-split statistics (after scaling to [-1, 1]) [classifier]
   config.data.standardize = False
   # tfds datasets keep their own splits unless True; other sources are always split [cache, classifier,
@@ -122,6 +125,9 @@ def get_config() -> ml_collections.ConfigDict:
   # domain b's data.transform: none | invert (e.g. data_b.name = data.name: a transformed copy of domain a, whose
   # true translation is known) [data_identity]
   config.data_b.transform = 'none'
+  # domain b's data.frame_fraction (each domain is framed as its source needs: e.g. 0.7 for full-frame digits
+  # against MNIST at 1) [data_identity]
+  config.data_b.frame_fraction = 1.0
 
   # ---------------------------------------- model
   config.model = ml_collections.ConfigDict()
@@ -309,10 +315,13 @@ def get_config() -> ml_collections.ConfigDict:
   # data and data_b; it shares loss.name (least_squares), optim (g_lr, d_lr, b1, b2, schedule, grad_clip), train and
   # eval
   config.cyclegan = ml_collections.ConfigDict()
-  # channels of G's first conv (x2, x4 after its two downsamplings; the reference's ngf) [shape]
+  # channels of G's first conv (x2, x4, ... after each downsampling; the reference's ngf) [shape]
   config.cyclegan.g_width = 64
   # ResNet blocks at G's lowest resolution (the reference: 6 at 128x128, 9 at 256x256) [shape]
   config.cyclegan.g_blocks = 6
+  # G's stride-2 convs before its ResNet blocks (the reference: 2; fewer: a more local translation; data.image_size
+  # must divide by 2^this) [shape]
+  config.cyclegan.g_downsamplings = 2
   config.cyclegan.d_width = 64   # channels of PatchGAN D's first conv (the reference's ndf) [shape]
   config.cyclegan.d_layers = 3   # PatchGAN D's stride-2 convs (3: 70x70 patches, 2: 34x34, 1: 16x16) [shape]
   config.cyclegan.cycle_weight = 10.0   # weight of each cycle-consistency L1 (lambda_A = lambda_B)

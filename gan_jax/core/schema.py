@@ -133,6 +133,9 @@ KEYS: Tuple[Key, ...] = (
     _k('data.resize_method', 'bilinear', STR, 'tf.image.resize method: bilinear, bicubic, nearest, area, '
        'lanczos3, ...', _CACHE, _CLS),
     _k('data.antialias', True, BOOL, 'antialias when resizing', _CACHE, _CLS),
+    _k('data.frame_fraction', 1.0, Float(0, 1, low_open=True), 'side of the frame the resized image fills, centred '
+       "on a margin of its border's median (0.7 puts full-frame digits in MNIST's 20-of-28 box); 1 = all of it",
+       _CACHE, _CLS),
     _k('data.standardize', False, BOOL, 'per-channel standardisation with train-split statistics (after scaling '
        'to [-1, 1])', _CLS),
     _k('data.resplit', False, BOOL, 'tfds datasets keep their own splits unless True; other sources are always '
@@ -195,6 +198,8 @@ KEYS: Tuple[Key, ...] = (
     _k('data_b.label_key', 'label', STR, "tfds feature holding the label ('' = unlabelled)", _ID),
     _k('data_b.transform', 'none', STR, "domain b's data.transform: none | invert (e.g. data_b.name = data.name: "
        'a transformed copy of domain a, whose true translation is known)', _ID),
+    _k('data_b.frame_fraction', 1.0, Float(0, 1, low_open=True), "domain b's data.frame_fraction (each domain is "
+       'framed as its source needs: e.g. 0.7 for full-frame digits against MNIST at 1)', _ID),
     # ---------------------------------------------------------------- model
     _k('model.name', 'dcgan', STR, 'dcgan | mlp | resnet (SNGAN) (GANs) | vae | vae_mlp (VAEs) | progan | '
        'cyclegan', _SHAPE),
@@ -344,10 +349,12 @@ KEYS: Tuple[Key, ...] = (
     _k('progan.drift', 0.001, Float(0), "weight of the drift term mean(D(real)**2) in D's loss (the paper's "
        'epsilon_drift)'),
     # ---------------------------------------------------------------- CycleGAN family
-    _k('cyclegan.g_width', 64, Int(1), "channels of G's first conv (x2, x4 after its two downsamplings; the "
+    _k('cyclegan.g_width', 64, Int(1), "channels of G's first conv (x2, x4, ... after each downsampling; the "
        "reference's ngf)", _SHAPE),
     _k('cyclegan.g_blocks', 6, Int(1), "ResNet blocks at G's lowest resolution (the reference: 6 at 128x128, 9 "
        'at 256x256)', _SHAPE),
+    _k('cyclegan.g_downsamplings', 2, Int(0, 4), "G's stride-2 convs before its ResNet blocks (the reference: 2; "
+       'fewer: a more local translation; data.image_size must divide by 2^this)', _SHAPE),
     _k('cyclegan.d_width', 64, Int(1), "channels of PatchGAN D's first conv (the reference's ndf)", _SHAPE),
     _k('cyclegan.d_layers', 3, Int(1), "PatchGAN D's stride-2 convs (3: 70x70 patches, 2: 34x34, 1: 16x16)",
        _SHAPE),

@@ -63,6 +63,32 @@ def resize_images(pixels: np.ndarray, size: int, method: str, antialias: bool) -
   return np.round(resized.numpy()).clip(0, 255).astype(np.uint8)
 
 
+def framed_side(image_size: int, frame_fraction: float) -> int:
+  """The side of the resized image inside a frame of image_size (data.frame_fraction of it, at least 1)."""
+  return max(1, min(image_size, round(frame_fraction * image_size)))
+
+
+def frame_images(pixels: np.ndarray, size: int) -> np.ndarray:
+  """uint8 [n, s, s, C] -> [n, size, size, C] (s <= size): each image centred on a margin of the median of its
+  own outer ring of pixels, per channel (black around MNIST-like digits, white around dark-on-white scans)."""
+  n, side, _, channels = pixels.shape
+  ring = np.concatenate([pixels[:, 0], pixels[:, -1], pixels[:, 1:-1, 0], pixels[:, 1:-1, -1]], axis=1)
+  margin = np.round(np.median(ring, axis=1)).astype(np.uint8)   # [n, C]
+  framed = np.broadcast_to(margin[:, None, None, :], (n, size, size, channels)).copy()
+  start = (size - side) // 2
+  framed[:, start:start + side, start:start + side] = pixels
+  return framed
+
+
+def fit_images(pixels: np.ndarray, data_config) -> np.ndarray:
+  """uint8 [n, H, W, C] -> [n, S, S, C], S = data.image_size: resized with data.resize_method / antialias to
+  data.frame_fraction of S and framed (frame_images); at fraction 1 this is resize_images to S."""
+  size = data_config.image_size
+  side = framed_side(size, data_config.frame_fraction)
+  resized = resize_images(pixels, side, data_config.resize_method, data_config.antialias)
+  return resized if side == size else frame_images(resized, size)
+
+
 class _Inspector:
   """Runs the per-example checks and accumulates what survives (restored to source order at the end).
 
@@ -156,7 +182,7 @@ class _Inspector:
         self.log.convert(sources[i], conversion)
     pixels = pixels[keep]
     features = hashing.dct_features(pixels) if len(pixels) else np.zeros((0, 64), np.float32)
-    resized = resize_images(pixels, self.cfg.image_size, self.cfg.resize_method, self.cfg.antialias)
+    resized = fit_images(pixels, self.cfg)
     content = hashing.content_hashes(pixels) if content is None else content[keep]
     self._append(resized, seq[keep], sources, labels, splits, keep, content, hashing.perceptual_hashes(features),
                  features)

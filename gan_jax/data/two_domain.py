@@ -20,7 +20,8 @@ import numpy as np
 
 from gan_jax.core.errors import DataError
 
-DOMAIN_B_KEYS = ('name', 'path', 'image_key', 'label_key', 'transform')   # data_b.* -> data.* of domain b's config
+# data_b.* -> data.* of domain b's config
+DOMAIN_B_KEYS = ('name', 'path', 'image_key', 'label_key', 'transform', 'frame_fraction')
 B_SEED_OFFSET = 1
 
 
@@ -39,6 +40,11 @@ def domain_b_config(config):
   b.data_b.name = ''
   b.seed = config.seed + B_SEED_OFFSET
   return b
+
+
+def domain_config(config, which: str):
+  """'a' -> domain_a_config(config), 'b' -> domain_b_config(config)."""
+  return {'a': domain_a_config, 'b': domain_b_config}[which](config)
 
 
 def check_shapes(a, b) -> None:

@@ -1,10 +1,12 @@
 """CycleGAN's networks (Zhu et al., ICCV 2017), as the reference builds them (junyanz/pytorch-CycleGAN-and-pix2pix,
 models/networks.py: ResnetGenerator, NLayerDiscriminator), in flax.linen, NHWC, sized by the `cyclegan` section.
 
-  G (ResnetGenerator): reflect-pad 3, 7x7 conv (width), IN, ReLU; two 3x3 stride-2 convs (2 width, 4 width), IN,
-     ReLU; `blocks` ResNet blocks at 1/4 resolution (reflect-pad 1, 3x3 conv, IN, ReLU, reflect-pad 1, 3x3 conv,
-     IN, + input); two 3x3 stride-2 transposed convs (2 width, width), IN, ReLU; reflect-pad 3, 7x7 conv to the
-     image's channels, tanh. Output in [-1, 1], the input's shape (H and W divisible by 4).
+  G (ResnetGenerator): reflect-pad 3, 7x7 conv (width), IN, ReLU; `downsamplings` (the reference: 2) 3x3 stride-2
+     convs (2 width, 4 width, ...), IN, ReLU; `blocks` ResNet blocks at that resolution (reflect-pad 1, 3x3 conv,
+     IN, ReLU, reflect-pad 1, 3x3 conv, IN, + input); as many 3x3 stride-2 transposed convs back (..., 2 width,
+     width), IN, ReLU; reflect-pad 3, 7x7 conv to the image's channels, tanh. Output in [-1, 1], the input's
+     shape (H and W divisible by 2^downsamplings). Fewer downsamplings see less of the image per output pixel:
+     a more local translation.
   D (NLayerDiscriminator, "PatchGAN"): 4x4 stride-2 conv (width), LeakyReLU 0.2 (no norm); layers - 1 more 4x4
      stride-2 convs (width * min(2^n, 8)), IN, LeakyReLU; a 4x4 stride-1 conv (width * min(2^layers, 8)), IN,
      LeakyReLU; a 4x4 stride-1 conv to one logit per patch. Every conv pads 1 (zeros). Output float32
@@ -58,15 +60,17 @@ class ResnetGenerator(nn.Module):
   channels: int
   width: int = 64
   blocks: int = 6
+  downsamplings: int = 2
 
   @nn.compact
   def __call__(self, x):
     h = nn.relu(instance_norm(_conv(self.width, 7, bias=False)(reflect_pad(x.astype(jnp.float32), 3))))
-    for mult in (2, 4):
+    mults = [2 ** k for k in range(self.downsamplings + 1)]   # 1, 2, 4 for the reference's two
+    for mult in mults[1:]:
       h = nn.relu(instance_norm(_conv(self.width * mult, 3, 2, padding=((1, 1), (1, 1)), bias=False)(h)))
     for _ in range(self.blocks):
-      h = ResnetBlock(self.width * 4)(h)
-    for mult in (2, 1):   # as PyTorch's ConvTranspose2d(k3, s2, padding 1, output_padding 1): exactly 2x
+      h = ResnetBlock(self.width * mults[-1])(h)
+    for mult in mults[-2::-1]:   # as PyTorch's ConvTranspose2d(k3, s2, padding 1, output_padding 1): exactly 2x
       h = nn.ConvTranspose(self.width * mult, (3, 3), (2, 2), padding=((1, 2), (1, 2)), kernel_init=INIT,
                            use_bias=False)(h)
       h = nn.relu(instance_norm(h))
@@ -111,12 +115,14 @@ def build(model_config: Any, example_shape: Sequence[int], num_classes: int = 0,
   raise ValueError(f'model.name={model_config.name} translates images: build it with gan_jax.families.cyclegan')
 
 
-def validate_config(model_config: Any, example_shape: Sequence[int]) -> None:
-  """Images (H, W, C) whose sides divide by 4 (G downsamples twice)."""
+def validate_config(model_config: Any, example_shape: Sequence[int], downsamplings: int = 2) -> None:
+  """Images (H, W, C) whose sides divide by 2^downsamplings (G's stride-2 convs)."""
   if len(example_shape) != 3:
     raise ConfigError(f'model.name={model_config.name} needs image data (H, W, C); this dataset gives '
                       f'{tuple(example_shape)}')
   height, width, _ = example_shape
-  if height % 4 or width % 4:
+  factor = 2 ** downsamplings
+  if height % factor or width % factor:
     raise ConfigError(f'data.image_size={height} is not supported by model.name={model_config.name}; allowed: '
-                      'a multiple of 4 (its generator downsamples twice)')
+                      f'a multiple of {factor} (its generator downsamples {downsamplings} times: '
+                      'cyclegan.g_downsamplings)')

@@ -7,8 +7,8 @@
      # OUT/grid.png: rows x, G(x), F(G(x)) of the first GRID_COLUMNS inputs
 
 Folder inputs are decoded as the data stage decodes image_folder files (EXIF orientation, converted to
-data.channels) and resized to data.image_size with data.resize_method / data.antialias, so the generator sees
-what training showed it; a file that cannot be read as an image is refused by name. A split input is the
+data.channels) and resized and framed as the source domain's data stage does (cleaning.fit_images: data.image_size,
+resize_method, antialias, and that domain's frame_fraction), so the generator sees what training showed it; a file that cannot be read as an image is refused by name. A split input is the
 source domain's prepared split (its ids are the manifest's sources). OUT must be new or an empty folder and
 not the workdir (gan_jax never writes over what it did not write); it is written in a temporary folder
 beside it and renamed into place, so an interrupted run leaves no half output.
@@ -25,6 +25,7 @@ import numpy as np
 from gan_jax.core import parallel
 from gan_jax.core.errors import ConfigError, DataError
 from gan_jax.data.records import SPLITS
+from gan_jax.data.two_domain import domain_config
 from gan_jax.logs import pictures
 
 MANIFEST = 'manifest.json'
@@ -54,13 +55,12 @@ def check_request(direction: str, source: str, output: str, workdir: str) -> Non
                       'did not write: choose a new or empty folder')
 
 
-def read_folder(folder: str, config) -> Tuple[np.ndarray, List[str]]:
+def read_folder(folder: str, data) -> Tuple[np.ndarray, List[str]]:
   """(float32 [N, S, S, C] in [-1, 1], the files' paths relative to folder) of every image file in it,
-  sorted by path, decoded and resized as the data stage does."""
+  sorted by path, decoded, resized and framed as the data stage does with `data` (the source domain's data.*)."""
   from gan_jax.data import decode  # pylint: disable=g-import-not-at-top  (TensorFlow: when it runs)
-  from gan_jax.data.cleaning import resize_images  # pylint: disable=g-import-not-at-top
+  from gan_jax.data.cleaning import fit_images  # pylint: disable=g-import-not-at-top
   from gan_jax.data.records import Fault  # pylint: disable=g-import-not-at-top
-  data = config.data
   names = sorted(os.path.relpath(os.path.join(root, f), folder) for root, _, files in os.walk(folder)
                  for f in files if f.lower().endswith(IMAGE_SUFFIXES))
   if not names:
@@ -72,7 +72,7 @@ def read_folder(folder: str, config) -> Tuple[np.ndarray, List[str]]:
                                   reduce_to=decode.working_side(data.image_size)).pixels
     except Fault as fault:
       raise DataError(f'--input: {name} cannot be translated ({fault})') from None
-    images.append(resize_images(pixels[None], data.image_size, data.resize_method, data.antialias)[0])
+    images.append(fit_images(pixels[None], data)[0])
   return np.stack(images).astype(np.float32) / 127.5 - 1.0, names
 
 
@@ -80,7 +80,7 @@ def _inputs(trainer, source: str, direction: str, config) -> Tuple[np.ndarray, L
   if source in SPLITS:
     domain = trainer.dataset().domain(SOURCE_DOMAIN[direction])
     return domain.split_arrays(source)['image'], [str(s) for s in domain.split_sources(source)]
-  return read_folder(source, config)
+  return read_folder(source, domain_config(config, SOURCE_DOMAIN[direction]).data)
 
 
 def _png_name(index: int, count: int, source: str) -> str:

@@ -66,9 +66,10 @@ def test_label_preservation_is_the_target_classifiers_agreement_with_source_labe
 def _known_map_config(**data_b):
   config = _config(('ground_truth_l1',))
   config.data = ml_collections.ConfigDict({'name': 'mnist5k', 'path': '', 'image_key': 'image', 'label_key': 'label',
-                                           'transform': 'none', 'standardize': False})
+                                           'transform': 'none', 'frame_fraction': 1.0, 'standardize': False})
   config.data_b = ml_collections.ConfigDict({'name': 'mnist5k', 'path': '', 'image_key': 'image',
-                                             'label_key': 'label', 'transform': 'invert', **data_b})
+                                             'label_key': 'label', 'transform': 'invert', 'frame_fraction': 1.0,
+                                             **data_b})
   return config
 
 
@@ -85,6 +86,8 @@ def test_ground_truth_needs_one_source_and_unstandardised_images():
   assert translation.ground_truth_problem(_known_map_config()) == ''
   assert translation.ground_truth_problem(_known_map_config(name='digits')).startswith(
       "data_b.name='digits' differs from data.name='mnist5k'")
+  assert translation.ground_truth_problem(_known_map_config(frame_fraction=0.7)).startswith(
+      'data_b.frame_fraction=0.7 differs from data.frame_fraction=1.0')
   config = _known_map_config()
   config.data.standardize = True
   assert 'data.standardize=True' in translation.ground_truth_problem(config)

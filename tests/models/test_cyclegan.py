@@ -20,6 +20,24 @@ def test_generator_keeps_the_shape_and_range():
   assert 0.01 < float(np.std(np.concatenate([np.ravel(k) for k in kernels]))) < 0.03   # N(0, 0.02)
 
 
+@pytest.mark.parametrize('downsamplings, lowest', [(0, 16), (1, 8), (2, 4), (3, 2)])
+def test_generator_downsamplings_set_the_blocks_resolution_and_width(downsamplings, lowest):
+  x = jax.ShapeDtypeStruct((2, 16, 16, 1), jnp.float32)
+  g = cyclegan.ResnetGenerator(channels=1, width=2, blocks=1, downsamplings=downsamplings)
+  params = jax.eval_shape(lambda v: g.init(jax.random.PRNGKey(0), v), x)['params']
+  assert jax.eval_shape(lambda p, v: g.apply({'params': p}, v), params, x).shape == x.shape
+  block = params['ResnetBlock_0']['Conv_0']['kernel']
+  assert block.shape == (3, 3, 2 * 2 ** downsamplings, 2 * 2 ** downsamplings)   # width * 2^downsamplings
+  # the blocks' input is the stride-2 convs' output: 16 / 2^downsamplings per side
+  out = jax.eval_shape(lambda p, v: g.apply({'params': p}, v, capture_intermediates=True,
+                                            mutable=['intermediates']), params, x)[1]
+  assert out['intermediates']['ResnetBlock_0']['__call__'][0].shape[1] == lowest
+  if downsamplings == 2:   # the default is the reference's 2, with the parameter tree it always had
+    default = cyclegan.ResnetGenerator(channels=1, width=2, blocks=1)
+    default_params = jax.eval_shape(lambda v: default.init(jax.random.PRNGKey(0), v), x)['params']
+    assert jax.tree_util.tree_map(lambda a: a.shape, default_params) == jax.tree_util.tree_map(lambda a: a.shape, params)
+
+
 def test_patch_discriminator_grid_and_receptive_field():
   for size, layers, grid, field in ((32, 2, 6, 34), (16, 1, 6, 16), (32, 3, 2, 70)):
     d = cyclegan.PatchDiscriminator(width=4, layers=layers)
@@ -44,6 +62,10 @@ def test_sizes_not_divisible_by_four_are_refused_in_one_line():
   with pytest.raises(ConfigError, match='allowed: a multiple of 4') as error:
     cyclegan.validate_config(Model, (18, 18, 1))
   assert '\n' not in str(error.value)
+  with pytest.raises(ConfigError, match=r'allowed: a multiple of 8 \(its generator downsamples 3 times: '
+                     r'cyclegan.g_downsamplings\)'):
+    cyclegan.validate_config(Model, (20, 20, 1), downsamplings=3)
+  cyclegan.validate_config(Model, (18, 18, 1), downsamplings=1)
   with pytest.raises(ConfigError, match='needs image data'):
     cyclegan.validate_config(Model, (2,))
 

@@ -41,7 +41,8 @@ class CycleganTrainer(Trainer):
     super().__init__(config, example_shape, mesh)
     del meta   # nothing of a checkpoint changes the networks
     c, optim = config.cyclegan, config.optim
-    self.generator = networks.ResnetGenerator(channels=self.example_shape[-1], width=c.g_width, blocks=c.g_blocks)
+    self.generator = networks.ResnetGenerator(channels=self.example_shape[-1], width=c.g_width, blocks=c.g_blocks,
+                                              downsamplings=c.g_downsamplings)
     self.discriminator = networks.PatchDiscriminator(width=c.d_width, layers=c.d_layers)
     self.g_tx, self.g_schedule = make_optimizer(optim, optim.g_lr, config.train.steps, optim.warmup_steps)
     self.d_tx, self.d_schedule = make_optimizer(optim, optim.d_lr, config.train.steps, optim.warmup_steps)
@@ -160,7 +161,7 @@ def validate(config) -> None:
     raise ConfigError("data_b.name='' : model.name=cyclegan translates between two domains; set data_b.name (and "
                       'data_b.path for an image_folder)')
   size = config.data.image_size
-  networks.validate_config(config.model, (size, size, config.data.channels))
+  networks.validate_config(config.model, (size, size, config.data.channels), config.cyclegan.g_downsamplings)
   if networks.patch_grid(size, config.cyclegan.d_layers) < 1:
     allowed = [n for n in range(1, 8) if networks.patch_grid(size, n) >= 1]
     raise ConfigError(f'cyclegan.d_layers={config.cyclegan.d_layers} leaves no patch of a {size}x{size} image; '
