@@ -3,6 +3,8 @@
   python benchmarks/cyclegan_bench.py --seeds=3 --workdir=/tmp/cyclegan_bench            # the benchmark
   python benchmarks/cyclegan_bench.py --config=cyclegan_digits_mnist5k.py:small --steps=40 --workdir=/tmp/cg_small
   python benchmarks/cyclegan_bench.py --dry_run                                           # the commands only
+  python benchmarks/cyclegan_bench.py --config=cyclegan_digits_mnist5k.py:cpu --set=data.frame_fraction=1.0 \
+      --results=benchmarks/results/cyclegan_digits_mnist5k_cpu_full_frame ...            # a config override
 
 Each seed is two launch.py runs in its own workdir (<workdir>/seed_<s>): train (the config's schedule, or
 --steps), then --mode=evaluate on the test split of both domains with cyclegan.metrics = label preservation,
@@ -15,6 +17,7 @@ Writes <results>.json (every seed's results with its commands) and <results>.md 
 --dry_run checks the config (one-line errors) and prints the commands, running and writing nothing.
 """
 
+import ast
 import importlib
 import json
 import os
@@ -35,6 +38,8 @@ flags.DEFINE_integer('steps', 0, 'train.steps (0: the config\'s).')
 flags.DEFINE_string('workdir', '/tmp/cyclegan_bench', 'Run directories: <workdir>/seed_<s>.')
 flags.DEFINE_string('data_dir', '', 'config.data.data_dir (\'\': the default).')
 flags.DEFINE_string('results', '', "Results prefix (.json/.md); '' = benchmarks/results/<config name>[_<switch>].")
+flags.DEFINE_multi_string('set', [], 'KEY=VALUE: a config override (dotted key; the value a Python literal, else a '
+                          'string), given to both commands as --config.KEY=VALUE.')
 flags.DEFINE_bool('dry_run', False, 'Check the config and print the commands; run and write nothing.')
 FLAGS = flags.FLAGS
 
@@ -70,6 +75,21 @@ def config_flags(seed: int) -> list:
     found += [f'--config.train.steps={FLAGS.steps}']
   if FLAGS.data_dir:
     found += [f'--config.data.data_dir={FLAGS.data_dir}']
+  return found + [f'--config.{key}={text}' for key, text, _ in overrides()]
+
+
+def overrides() -> list:
+  """[(dotted key, value text, value)] of --set; app.UsageError (one line) for one that is not KEY=VALUE."""
+  found = []
+  for item in FLAGS.set:
+    key, sep, text = item.partition('=')
+    if not sep or not key:
+      raise app.UsageError(f'--set={item!r} is not KEY=VALUE (e.g. --set=data.frame_fraction=1.0)')
+    try:
+      value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+      value = text
+    found.append((key, text, value))
   return found
 
 
@@ -102,6 +122,12 @@ def load_config(seed: int):
     config.train.steps = FLAGS.steps
   if FLAGS.data_dir:
     config.data.data_dir = FLAGS.data_dir
+  for key, _, value in overrides():
+    *sections, name = key.split('.')
+    target = config
+    for section in sections:
+      target = target[section]
+    target[name] = value
   config.cyclegan.metrics = eval_metrics()
   return config
 
@@ -131,14 +157,15 @@ def table(runs: dict) -> str:
 def write(runs: dict) -> None:
   prefix = results_prefix()
   os.makedirs(os.path.dirname(prefix), exist_ok=True)
-  record = {'config': FLAGS.config, 'steps': FLAGS.steps, 'runs': runs,
+  record = {'config': FLAGS.config, 'steps': FLAGS.steps, 'set': list(FLAGS.set), 'runs': runs,
             'commands': {s: {k: shlex.join(v) for k, v in commands(int(s)).items()} for s in runs}}
   with open(prefix + '.json', 'w') as f:
     json.dump(record, f, indent=1, sort_keys=True)
   config = base_config()
   b = config.data_b.name + (f' under data_b.transform={config.data_b.transform}' if config.data_b.transform != 'none'
                             else '')
-  lines = [f'CycleGAN {FLAGS.config}, {len(runs)} seeds (test splits; a = {config.data.name}, b = {b}):', '',
+  with_set = f' with {", ".join(FLAGS.set)}' if FLAGS.set else ''
+  lines = [f'CycleGAN {FLAGS.config}{with_set}, {len(runs)} seeds (test splits; a = {config.data.name}, b = {b}):', '',
            table(runs), '', 'Commands (per seed s):']
   for seed in runs:
     lines += [f'- `{c}`' for c in record['commands'][seed].values()]
@@ -150,8 +177,12 @@ def main(argv):
   del argv
   if FLAGS.dry_run:
     from gan_jax import config_checks  # pylint: disable=g-import-not-at-top
+    from gan_jax.core.errors import ConfigError  # pylint: disable=g-import-not-at-top
     for seed in range(FLAGS.seeds):
-      config_checks.validate_config(load_config(seed), 'evaluate', devices=False)
+      try:
+        config_checks.validate_config(load_config(seed), 'evaluate', devices=False)
+      except ConfigError as error:   # one line, as launch.py gives it
+        raise app.UsageError(str(error)) from None
       for name, argv in commands(seed).items():
         print(f'seed {seed} {name}: {shlex.join(argv)}')
     print('columns: ' + ', '.join(key for key, _, _ in COLUMNS))

@@ -1,9 +1,12 @@
 """benchmarks/cyclegan_bench.py --dry_run: the config passes the checks and every seed's train and evaluate commands
-are printed (the evaluation with the downstream metric); nothing is run or written."""
+are printed (the evaluation with the downstream metric), --set reaches both; nothing is run or written. The judge
+unframes a framed domain."""
 
 import os
 import subprocess
 import sys
+
+import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -31,3 +34,26 @@ def test_a_pair_with_a_known_map_adds_the_ground_truth_metric(tmp_path):
   evaluate = next(l for l in done.stdout.splitlines() if l.startswith('seed 0 evaluate: '))
   assert 'ground_truth_l1' in evaluate and '--config=configs/cyclegan_mnist5k_inverted.py:cpu' in evaluate
   assert not os.listdir(tmp_path)
+
+
+def test_set_overrides_reach_both_commands_and_bad_ones_are_refused(tmp_path):
+  run = lambda *extra: subprocess.run(
+      [sys.executable, os.path.join(ROOT, 'benchmarks', 'cyclegan_bench.py'), '--dry_run', '--seeds=1',
+       f'--workdir={tmp_path}', '--config=cyclegan_digits_mnist5k.py:cpu', *extra], capture_output=True, text=True,
+      cwd=ROOT, timeout=300, env=dict(os.environ, JAX_PLATFORMS='cpu'))
+  done = run('--set=data.frame_fraction=1.0')
+  assert done.returncode == 0, done.stderr[-2000:]
+  for name in ('train', 'evaluate'):
+    assert '--config.data.frame_fraction=1.0' in next(l for l in done.stdout.splitlines() if l.startswith(f'seed 0 {name}: '))
+  refused = run('--set=data.frame_fraction')
+  assert refused.returncode != 0 and "--set='data.frame_fraction' is not KEY=VALUE" in refused.stderr
+  assert not os.listdir(tmp_path)
+
+
+def test_the_judge_unframes_a_framed_domain_before_it_judges():
+  sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
+  import cyclegan_judge  # pylint: disable=g-import-not-at-top
+  images = -np.ones((1, 32, 32, 1), np.float32)
+  images[0, 5:27, 5:27] = 1.0                               # a white 22x22 square: a 0.7 frame's content
+  np.testing.assert_allclose(cyclegan_judge.unframe(images, 0.7), 1.0, atol=1e-6)   # the content fills the frame
+  assert cyclegan_judge.unframe(images, 1.0) is images
