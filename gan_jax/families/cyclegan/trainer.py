@@ -14,7 +14,7 @@ since the Evaluator's metrics compare samples with domain a, and a translation's
 """
 
 import functools
-from typing import Dict, Optional
+from typing import Dict
 
 import jax
 import numpy as np
