@@ -126,7 +126,7 @@ def get_config() -> ml_collections.ConfigDict:
   # true translation is known) [data_identity]
   config.data_b.transform = 'none'
   # domain b's data.frame_fraction (each domain is framed as its source needs: e.g. 0.7 for full-frame digits
-  # against MNIST at 1) [data_identity]
+  # against MNIST at 1)
   config.data_b.frame_fraction = 1.0
 
   # ---------------------------------------- model

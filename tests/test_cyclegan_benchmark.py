@@ -44,7 +44,8 @@ def test_set_overrides_reach_both_commands_and_bad_ones_are_refused(tmp_path):
   done = run('--set=data.frame_fraction=1.0')
   assert done.returncode == 0, done.stderr[-2000:]
   for name in ('train', 'evaluate'):
-    assert '--config.data.frame_fraction=1.0' in next(l for l in done.stdout.splitlines() if l.startswith(f'seed 0 {name}: '))
+    line = next(l for l in done.stdout.splitlines() if l.startswith(f'seed 0 {name}: '))
+    assert '--config.data.frame_fraction=1.0' in line
   refused = run('--set=data.frame_fraction')
   assert refused.returncode != 0 and "--set='data.frame_fraction' is not KEY=VALUE" in refused.stderr
   assert not os.listdir(tmp_path)

@@ -199,7 +199,7 @@ KEYS: Tuple[Key, ...] = (
     _k('data_b.transform', 'none', STR, "domain b's data.transform: none | invert (e.g. data_b.name = data.name: "
        'a transformed copy of domain a, whose true translation is known)', _ID),
     _k('data_b.frame_fraction', 1.0, Float(0, 1, low_open=True), "domain b's data.frame_fraction (each domain is "
-       'framed as its source needs: e.g. 0.7 for full-frame digits against MNIST at 1)', _ID),
+       'framed as its source needs: e.g. 0.7 for full-frame digits against MNIST at 1)'),
     # ---------------------------------------------------------------- model
     _k('model.name', 'dcgan', STR, 'dcgan | mlp | resnet (SNGAN) (GANs) | vae | vae_mlp (VAEs) | progan | '
        'cyclegan', _SHAPE),

@@ -8,10 +8,11 @@
 
 Folder inputs are decoded as the data stage decodes image_folder files (EXIF orientation, converted to
 data.channels) and resized and framed as the source domain's data stage does (cleaning.fit_images: data.image_size,
-resize_method, antialias, and that domain's frame_fraction), so the generator sees what training showed it; a file that cannot be read as an image is refused by name. A split input is the
-source domain's prepared split (its ids are the manifest's sources). OUT must be new or an empty folder and
-not the workdir (gan_jax never writes over what it did not write); it is written in a temporary folder
-beside it and renamed into place, so an interrupted run leaves no half output.
+resize_method, antialias, and that domain's frame_fraction), so the generator sees what training showed it; a file
+that cannot be read as an image is refused by name. A split input is the source domain's prepared split (its ids
+are the manifest's sources). OUT must be new or an empty folder and not the workdir (gan_jax never writes over what
+it did not write); it is written in a temporary folder beside it and renamed into place, so an interrupted run
+leaves no half output.
 """
 
 import json

@@ -35,7 +35,8 @@ def test_generator_downsamplings_set_the_blocks_resolution_and_width(downsamplin
   if downsamplings == 2:   # the default is the reference's 2, with the parameter tree it always had
     default = cyclegan.ResnetGenerator(channels=1, width=2, blocks=1)
     default_params = jax.eval_shape(lambda v: default.init(jax.random.PRNGKey(0), v), x)['params']
-    assert jax.tree_util.tree_map(lambda a: a.shape, default_params) == jax.tree_util.tree_map(lambda a: a.shape, params)
+    shapes = lambda tree: jax.tree_util.tree_map(lambda leaf: leaf.shape, tree)
+    assert shapes(default_params) == shapes(params)
 
 
 def test_patch_discriminator_grid_and_receptive_field():
