@@ -15,6 +15,7 @@ from configs import cyclegan_digits_mnist5k
 def get_config(arg: str = ''):
   config = cyclegan_digits_mnist5k.get_config(arg)
   config.data.name = 'mnist5k'
+  config.data.frame_fraction = 1.0   # one source in both domains, unframed (the digits config frames its 8x8 digits)
   config.data_b.name = 'mnist5k'
   config.data_b.transform = 'invert'
   config.cyclegan.metrics = ('label_preservation', 'cycle_error', 'translated_fid', 'ground_truth_l1')

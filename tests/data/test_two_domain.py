@@ -51,6 +51,7 @@ def test_a_domain_that_is_not_images_is_refused_in_one_line(data_dir):
 def test_an_inverted_copy_is_the_source_with_every_pixel_inverted(data_dir):
   config = _config(data_dir)
   config.data_b.transform = 'invert'
+  config.data_b.frame_fraction = config.data.frame_fraction   # a transformed copy: the same images, framed alike
   ds = prepare_dataset(config)
   a, b = ds.domain('a').split_arrays('test'), ds.domain('b').split_arrays('test')
   np.testing.assert_array_equal(b['label'], a['label'])
