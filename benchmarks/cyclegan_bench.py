@@ -17,7 +17,6 @@ Writes <results>.json (every seed's results with its commands) and <results>.md 
 --dry_run checks the config (one-line errors) and prints the commands, running and writing nothing.
 """
 
-import ast
 import importlib
 import json
 import os
@@ -31,6 +30,8 @@ sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
 from seed_stats import mean_se  # noqa: E402
 
 from absl import app, flags  # noqa: E402
+
+from gan_jax.core import schema  # noqa: E402
 
 flags.DEFINE_integer('seeds', 3, 'Seeds 0 .. seeds-1.')
 flags.DEFINE_string('config', 'cyclegan_digits_mnist5k.py', 'Config file under configs/ (with :small for a smoke run).')
@@ -79,18 +80,11 @@ def config_flags(seed: int) -> list:
 
 
 def overrides() -> list:
-  """[(dotted key, value text, value)] of --set; app.UsageError (one line) for one that is not KEY=VALUE."""
-  found = []
-  for item in FLAGS.set:
-    key, sep, text = item.partition('=')
-    if not sep or not key:
-      raise app.UsageError(f'--set={item!r} is not KEY=VALUE (e.g. --set=data.frame_fraction=1.0)')
-    try:
-      value = ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-      value = text
-    found.append((key, text, value))
-  return found
+  """[(dotted key, value text, value)] of --set (schema.parse_override); app.UsageError (one line) for a bad one."""
+  try:
+    return [schema.parse_override(item) for item in FLAGS.set]
+  except ValueError as e:
+    raise app.UsageError(f'--set={e}') from None
 
 
 def run_root() -> str:
@@ -123,11 +117,7 @@ def load_config(seed: int):
   if FLAGS.data_dir:
     config.data.data_dir = FLAGS.data_dir
   for key, _, value in overrides():
-    *sections, name = key.split('.')
-    target = config
-    for section in sections:
-      target = target[section]
-    target[name] = value
+    schema.set_value(config, key, value)
   config.cyclegan.metrics = eval_metrics()
   return config
 

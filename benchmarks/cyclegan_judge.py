@@ -35,6 +35,8 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 from svc_judges import JUDGES  # noqa: E402
 
+from gan_jax.core import schema  # noqa: E402
+
 def translated(config_arg: str, steps: int, data_dir: str, workdir: str, direction: str, out: str,
                overrides=()) -> np.ndarray:
   """float32 [N, H, W, 1] in [-1, 1]: the test split of the source domain translated, in split order."""
@@ -85,19 +87,19 @@ def main():
   parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
   parser.add_argument('--data_dir', default='')
   parser.add_argument('--set', action='append', default=[], metavar='KEY=VALUE',
-                      help="a config override, as cyclegan_bench.py's --set (the runs' own)")
+                      help="a config override, as cyclegan_bench.py's --set (the runs' own; the value a Python "
+                      'literal, else a string)')
   args = parser.parse_args()
   name, _, switch = args.config.partition(':')
   config = importlib.import_module(f'configs.{name[:-3]}').get_config(switch)
   if args.data_dir:
     config.data.data_dir = args.data_dir
   for item in args.set:
-    key, _, text = item.partition('=')
-    *sections, last = key.split('.')
-    target = config
-    for section in sections:
-      target = target[section]
-    target[last] = type(target[last])(text)
+    try:
+      key, _, value = schema.parse_override(item)
+    except ValueError as e:
+      parser.error(f'--set={e}')
+    schema.set_value(config, key, value)
   if config.data_b.transform != 'none' or config.data.name not in JUDGES or config.data_b.name not in JUDGES:
     raise SystemExit(f'{args.config}: the judges cover untransformed {", ".join(JUDGES)} domains only')
   labels = test_labels(config)

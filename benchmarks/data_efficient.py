@@ -28,6 +28,8 @@ sys.path.insert(0, ROOT)
 
 from absl import app, flags, logging  # noqa: E402
 
+from gan_jax.core import schema  # noqa: E402
+
 flags.DEFINE_string('out', '/tmp/gan_jax_data_efficient', 'Root of the run directories and the table.')
 flags.DEFINE_integer('steps', 1500, 'G steps per run.')
 flags.DEFINE_integer('seeds', 3, 'Seeds 0 .. seeds-1.')
@@ -70,11 +72,6 @@ def schedule_config(steps: int, data_dir: str):
   return config
 
 
-def _set(config, dotted: str, value) -> None:
-  section, key = dotted.split('.')
-  config[section][key] = value
-
-
 def run_variant(variant: str, fractions, seeds, steps: int, out: str, data_dir: str) -> None:
   import jax  # pylint: disable=g-import-not-at-top
   import numpy as np  # pylint: disable=g-import-not-at-top
@@ -87,7 +84,7 @@ def run_variant(variant: str, fractions, seeds, steps: int, out: str, data_dir: 
 
   base = schedule_config(steps, data_dir)
   for dotted, value in VARIANTS[variant].items():
-    _set(base, dotted, value)
+    schema.set_value(base, dotted, value)
   step_fn, sampler, compile_s = None, None, 0.0
   for fraction in fractions:
     for seed in seeds:
@@ -140,7 +137,7 @@ def time_variants(variants, out: str, data_dir: str, rounds: int = 5, steps: int
   for variant in variants:
     config = schedule_config(steps, data_dir)
     for dotted, value in VARIANTS[variant].items():
-      _set(config, dotted, value)
+      schema.set_value(config, dotted, value)
     shape = (FLAGS.image_size, FLAGS.image_size, 1)
     setup = gan_trainer.GanTrainer(config, shape)
     state = setup.fresh_state()

@@ -91,13 +91,6 @@ def _load(module: str):
   return importlib.import_module(f'configs.{module}').get_config()
 
 
-def _set(config, dotted: str, value) -> None:
-  *sections, key = dotted.split('.')
-  for section in sections:
-    config = config[section]
-  config[key] = value
-
-
 def schedule_name() -> str:
   return f'i{FLAGS.images}_share{FLAGS.final_share:g}_e{FLAGS.eval_samples}'
 
@@ -133,7 +126,7 @@ def cell(data: str, model: str, seed: int):
   if FLAGS.data_dir:
     overrides['data.data_dir'] = FLAGS.data_dir
   for dotted, value in overrides.items():
-    _set(config, dotted, value)
+    schema.set_value(config, dotted, value)
   return f'configs/{module}.py', overrides, config
 
 

@@ -326,6 +326,10 @@ def get_config() -> ml_collections.ConfigDict:
   config.cyclegan.d_layers = 3   # PatchGAN D's stride-2 convs (3: 70x70 patches, 2: 34x34, 1: 16x16) [shape]
   config.cyclegan.cycle_weight = 10.0   # weight of each cycle-consistency L1 (lambda_A = lambda_B)
   config.cyclegan.identity_weight = 0.5   # identity L1 weight, relative to cycle_weight (0 = off)
+  # weight of |blur(G(a)) - blur(a)|_1 + |blur(F(b)) - blur(b)|_1 (FDIT's low-frequency loss, Cai et al. 2021; not
+  # the reference's): keeps where the ink is; 0 = off
+  config.cyclegan.low_frequency_weight = 0.0
+  config.cyclegan.low_frequency_sigma = 2.0   # std in pixels of that Gaussian blur
   # past fakes D is shown from (Shrivastava et al.'s pool, in the train state); 0 = the current fakes [shape]
   config.cyclegan.pool_size = 50
   # names in gan_jax.metrics.translation's registry, computed on eval.num_samples images of each split

@@ -17,6 +17,7 @@ Names chosen from a registry (data.name, model.name, loss.name, ...) are Str her
 them, with the allowed names. Cross-key rules live with the stage or family that reads the keys.
 """
 
+import ast
 import difflib
 import math
 import sys
@@ -360,6 +361,9 @@ KEYS: Tuple[Key, ...] = (
        _SHAPE),
     _k('cyclegan.cycle_weight', 10.0, Float(0), 'weight of each cycle-consistency L1 (lambda_A = lambda_B)'),
     _k('cyclegan.identity_weight', 0.5, Float(0), 'identity L1 weight, relative to cycle_weight (0 = off)'),
+    _k('cyclegan.low_frequency_weight', 0.0, Float(0), 'weight of |blur(G(a)) - blur(a)|_1 + |blur(F(b)) - blur(b)|_1 '
+       "(FDIT's low-frequency loss, Cai et al. 2021; not the reference's): keeps where the ink is; 0 = off"),
+    _k('cyclegan.low_frequency_sigma', 2.0, Float(0, low_open=True), 'std in pixels of that Gaussian blur'),
     _k('cyclegan.pool_size', 50, Int(0), "past fakes D is shown from (Shrivastava et al.'s pool, in the train "
        'state); 0 = the current fakes', _SHAPE),
     _k('cyclegan.metrics', ('label_preservation', 'cycle_error', 'translated_fid'), NAMES,
@@ -398,6 +402,25 @@ def value(config, dotted: str, plain: bool = False):
     found = found[part]
   return found.to_dict() if plain and hasattr(found, 'to_dict') else found
 
+
+def set_value(config, dotted: str, new) -> None:
+  """config['a']['b'] = new for dotted 'a.b' (the sections must exist), as `value` reads it."""
+  *sections, last = dotted.split('.')
+  for part in sections:
+    config = config[part]
+  config[last] = new
+
+
+def parse_override(item: str) -> Tuple[str, str, object]:
+  """'KEY=VALUE' -> (dotted key, value text, value): the text as a Python literal where it is one ('1.0', "('a',)"),
+  else the text itself. ValueError (one line) for an item that is not KEY=VALUE."""
+  key, sep, text = item.partition('=')
+  if not sep or not key:
+    raise ValueError(f'{item!r} is not KEY=VALUE (e.g. data.frame_fraction=1.0)')
+  try:
+    return key, text, ast.literal_eval(text)
+  except (ValueError, SyntaxError):
+    return key, text, text
 
 def _flat_names(config, prefix: str = '') -> Iterable[str]:
   for name in config.keys():

@@ -77,3 +77,16 @@ def test_every_key_is_read_by_gan_jax():
   last = lambda key: re.escape(key.name.rsplit('.', 1)[-1])
   unread = [k.name for k in schema.KEYS if not re.search(rf"(\.{last(k)}\b|'{last(k)}')", source)]
   assert not unread, f'keys nothing reads: {unread}'
+
+
+def test_set_value_and_parse_override_walk_dotted_keys():
+  config = importlib.import_module('configs.default').get_config()
+  key, text, value = schema.parse_override('cyclegan.metrics=("cycle_error",)')
+  assert (key, text, value) == ('cyclegan.metrics', '("cycle_error",)', ('cycle_error',))
+  schema.set_value(config, key, value)
+  assert schema.value(config, 'cyclegan.metrics') == ('cycle_error',)
+  assert schema.parse_override('data.name=digits')[2] == 'digits'   # not a literal: the text
+  assert schema.parse_override('data.frame_fraction=0.7')[2] == 0.7
+  for bad in ('data.frame_fraction', '=1'):
+    with pytest.raises(ValueError, match=f"^{re.escape(repr(bad))} is not KEY=VALUE"):
+      schema.parse_override(bad)

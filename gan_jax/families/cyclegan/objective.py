@@ -50,3 +50,21 @@ def cycle_loss(x: jax.Array, reconstruction: jax.Array, cycle_weight: float) -> 
 def identity_loss(y: jax.Array, mapped: jax.Array, cycle_weight: float, identity_weight: float) -> jax.Array:
   """cycle_weight * identity_weight * mean |G(y) - y| for y of G's target domain (0 when identity_weight is 0)."""
   return cycle_weight * identity_weight * l1(mapped, y)
+
+
+def gaussian_blur(x: jax.Array, sigma: float) -> jax.Array:
+  """x [N, H, W, C] blurred by a normalised Gaussian of std `sigma` pixels (separable, radius ceil(3 sigma),
+  reflect padding as the generators'), each channel alone: the low-frequency part of x."""
+  radius = max(1, int(-(-3.0 * sigma // 1)))
+  taps = jnp.exp(-0.5 * jnp.square(jnp.arange(-radius, radius + 1, dtype=jnp.float32) / sigma))
+  taps = taps / jnp.sum(taps)
+  x = jnp.pad(x.astype(jnp.float32), ((0, 0), (radius, radius), (radius, radius), (0, 0)), mode='reflect')
+  window = 2 * radius + 1
+  x = sum(taps[i] * x[:, i:i + x.shape[1] - window + 1] for i in range(window))
+  return sum(taps[i] * x[:, :, i:i + x.shape[2] - window + 1] for i in range(window))
+
+
+def low_frequency_loss(x: jax.Array, translated: jax.Array, weight: float, sigma: float) -> jax.Array:
+  """weight * mean |blur(G(x)) - blur(x)| (FDIT's pixel-space low-frequency loss, Cai et al. ICCV 2021): G may
+  restyle strokes (high frequencies) but keeps where the ink is, which is what carries a digit's label."""
+  return weight * l1(gaussian_blur(translated, sigma), gaussian_blur(x, sigma))

@@ -2,7 +2,8 @@
 (Ds fixed), then both discriminators' update on real images and pooled fakes of the generators before it.
 
   fakes:  G(a), F(b) from the generators before the update (the reference's forward())
-  G step: ADVERSARIAL g terms through the current Ds + cycle + identity (objective.py), one Adam over G and F
+  G step: ADVERSARIAL g terms through the current Ds + cycle + identity (objective.py) [+ low frequency, when
+          low_frequency_weight > 0: not the reference's], one Adam over G and F
   pools:  G(a) into pool_b, F(b) into pool_a (pool.py); D is shown what the pool returns
   D step: d_loss(D_b(b), D_b(pooled G(a))) + d_loss(D_a(a), D_a(pooled F(b))), one Adam over D_a and D_b
 Labels never enter: the batch is {'image': a [B, H, W, C], 'image_b': b [B, H, W, C]}, unpaired.
@@ -23,9 +24,11 @@ Metrics = Dict[str, jax.Array]
 def train_step(state: CycleState, batch: Dict[str, jax.Array], rng: jax.Array, *, generator, discriminator,
                adversarial: objective.Adversarial, g_tx: optax.GradientTransformation,
                d_tx: optax.GradientTransformation, cycle_weight: float, identity_weight: float,
-               g_schedule, d_schedule) -> Tuple[CycleState, Metrics]:
+               g_schedule, d_schedule, low_frequency_weight: float = 0.0,
+               low_frequency_sigma: float = 2.0) -> Tuple[CycleState, Metrics]:
   """-> (state after one G and one D update, scalar float32 metrics: g_loss, g_adv_ab, g_adv_ba, cycle_a,
-  cycle_b, identity_a, identity_b, d_loss, d_loss_a, d_loss_b, g_lr, d_lr, pool_count)."""
+  cycle_b, identity_a, identity_b, [low_frequency_a, low_frequency_b,] d_loss, d_loss_a, d_loss_b, g_lr, d_lr,
+  pool_count)."""
   a, b = batch['image'].astype(jnp.float32), batch['image_b'].astype(jnp.float32)
   gen = lambda params, x: generator.apply({'params': params}, x)
   dis = lambda params, x: discriminator.apply({'params': params}, x)
@@ -40,6 +43,9 @@ def train_step(state: CycleState, batch: Dict[str, jax.Array], rng: jax.Array, *
     if identity_weight > 0:
       terms['identity_b'] = objective.identity_loss(b, gen(g['ab'], b), cycle_weight, identity_weight)
       terms['identity_a'] = objective.identity_loss(a, gen(g['ba'], a), cycle_weight, identity_weight)
+    if low_frequency_weight > 0:
+      terms['low_frequency_a'] = objective.low_frequency_loss(a, fake_b, low_frequency_weight, low_frequency_sigma)
+      terms['low_frequency_b'] = objective.low_frequency_loss(b, fake_a, low_frequency_weight, low_frequency_sigma)
     return sum(terms.values()), (terms, fake_a, fake_b)
 
   (g_loss, (g_terms, fake_a, fake_b)), g_grads = jax.value_and_grad(g_objective, has_aux=True)(state.g_params)

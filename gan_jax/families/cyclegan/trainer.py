@@ -64,7 +64,8 @@ class CycleganTrainer(Trainer):
     return functools.partial(train_step, generator=self.generator, discriminator=self.discriminator,
                              adversarial=ADVERSARIAL.get(self.config.loss.name), g_tx=self.g_tx, d_tx=self.d_tx,
                              cycle_weight=c.cycle_weight, identity_weight=c.identity_weight,
-                             g_schedule=self.g_schedule, d_schedule=self.d_schedule)
+                             g_schedule=self.g_schedule, d_schedule=self.d_schedule,
+                             low_frequency_weight=c.low_frequency_weight, low_frequency_sigma=c.low_frequency_sigma)
 
   # ---------------------------------------------------------------- translation
   def dataset(self):

@@ -85,3 +85,25 @@ def test_constant_then_linear_schedule():
   got = [float(schedule(t)) for t in range(10)]
   want = [2e-4] * 6 + [2e-4 * (1 - k / 6) for k in range(1, 5)]
   np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_gaussian_blur_is_normalised_and_separable_by_hand():
+  flat = jnp.full((1, 9, 9, 2), 0.3)
+  np.testing.assert_allclose(objective.gaussian_blur(flat, 1.5), flat, atol=1e-6)   # normalised: a constant stays
+  point = jnp.zeros((1, 11, 11, 1)).at[0, 5, 5, 0].set(1.0)
+  taps = np.exp(-0.5 * (np.arange(-3, 4) / 1.0) ** 2)   # radius ceil(3 sigma) = 3 at sigma 1
+  taps /= taps.sum()
+  want = np.zeros((11, 11))
+  want[2:9, 2:9] = np.outer(taps, taps)   # the blurred point is the kernel itself
+  np.testing.assert_allclose(np.asarray(objective.gaussian_blur(point, 1.0))[0, :, :, 0], want, atol=1e-7)
+
+
+def test_low_frequency_loss_ignores_a_restyled_stroke_but_not_a_moved_one():
+  x = jnp.zeros((1, 16, 16, 1)).at[0, 4:12, 7:9, 0].set(1.0)   # a two-pixel-wide bar
+  thinner = jnp.zeros((1, 16, 16, 1)).at[0, 4:12, 7:9, 0].set(0.5).at[0, 4:12, 6:10, 0].add(0.25)  # same ink, spread
+  moved = jnp.roll(x, 5, axis=2)
+  kept = float(objective.low_frequency_loss(x, thinner, 1.0, 2.0))
+  assert kept < 0.2 * float(objective.l1(thinner, x))           # the blur forgives a restyle ...
+  assert float(objective.low_frequency_loss(x, moved, 1.0, 2.0)) > 5 * kept   # ... not a move
+  want = 3.0 * float(objective.l1(objective.gaussian_blur(moved, 2.0), objective.gaussian_blur(x, 2.0)))
+  assert float(objective.low_frequency_loss(x, moved, 3.0, 2.0)) == pytest.approx(want)

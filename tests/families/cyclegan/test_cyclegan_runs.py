@@ -13,7 +13,10 @@ import pytest
 
 from cyclegan_steps import three_steps, tiny_config
 from gan_jax import config_checks
+from gan_jax.core import parallel
 from gan_jax.core.errors import ConfigError
+from gan_jax.families import build_trainer
+from gan_jax.families.cyclegan import objective
 from gan_jax.run.loop import train_and_evaluate
 from run_helpers import read_checkpoint, run_with_devices, skip_unless_one_cpu_device
 
@@ -111,3 +114,20 @@ def test_a_second_domain_is_refused_for_one_domain_families(tiny_config):
   with pytest.raises(ConfigError, match="data_b.name='mnist5k': model.name=dcgan trains on one domain; a second "
                                         'domain is for model.name=cyclegan'):
     config_checks.validate_config(tiny_config, 'train', devices=False)
+
+
+def test_the_low_frequency_term_is_in_g_loss_when_weighted():
+  config = tiny_config()
+  config.cyclegan.low_frequency_weight, config.cyclegan.low_frequency_sigma = 2.0, 1.5
+  trainer = build_trainer(config, (16, 16, 1))
+  state = trainer.fresh_state()
+  draw = np.random.RandomState(1)
+  batch = {key: draw.uniform(-1, 1, (8, 16, 16, 1)).astype(np.float32) for key in ('image', 'image_b')}
+  fake_b = trainer.generator.apply({'params': state.g_params['ab']}, batch['image'])
+  _, metrics = trainer.make_train_step()(state, parallel.to_global_batch(batch, trainer.mesh),
+                                         parallel.replicated_copy(state.rng, trainer.mesh))
+  want = objective.low_frequency_loss(batch['image'], fake_b, 2.0, 1.5)
+  assert float(metrics['low_frequency_a']) == pytest.approx(float(want), rel=1e-4)
+  named = ('g_adv_ab', 'g_adv_ba', 'cycle_a', 'cycle_b', 'identity_a', 'identity_b', 'low_frequency_a',
+           'low_frequency_b')
+  assert float(metrics['g_loss']) == pytest.approx(sum(float(metrics[k]) for k in named), rel=1e-5)
