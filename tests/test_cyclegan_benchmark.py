@@ -58,3 +58,22 @@ def test_the_judge_unframes_a_framed_domain_before_it_judges():
   images[0, 5:27, 5:27] = 1.0                               # a white 22x22 square: a 0.7 frame's content
   np.testing.assert_allclose(cyclegan_judge.unframe(images, 0.7), 1.0, atol=1e-6)   # the content fills the frame
   assert cyclegan_judge.unframe(images, 1.0) is images
+
+
+def test_the_ceiling_renders_each_domain_by_the_others_recipe():
+  sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
+  import cyclegan_ceiling  # pylint: disable=g-import-not-at-top
+  bar = np.zeros((28, 28))
+  bar[4:24, 13:15] = 1.0   # 20 rows by 2 columns -> 32 rows by round(2 * 32 / 20) = 3, columns 14..16 of 32
+  want = np.zeros((8, 8), int)
+  want[:, 3], want[:, 4] = 8, 4   # 4x4 blocks: two inked columns in block 3, one in block 4, four rows each
+  np.testing.assert_array_equal(cyclegan_ceiling.optdigits_8x8(bar), want)
+  assert not cyclegan_ceiling.optdigits_8x8(np.zeros((28, 28))).any()
+  full = cyclegan_ceiling.mnist_28x28(np.ones((8, 8)))   # fills MNIST's 20x20 box, centred
+  assert full.sum() == 400 and full[4:24, 4:24].min() == 1.0
+  corner = np.zeros((8, 8))
+  corner[0, 0] = 1.0
+  moved = cyclegan_ceiling.mnist_28x28(corner)
+  ys, xs = np.nonzero(moved)
+  weights = moved[ys, xs]
+  assert abs(np.average(ys, weights=weights) - 13.5) <= 1 and abs(np.average(xs, weights=weights) - 13.5) <= 1
