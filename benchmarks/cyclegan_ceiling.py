@@ -15,6 +15,7 @@ Two instruments score them, as they score translations:
   metric_*       label_preservation's own instruments: each domain's gan_jax evaluation classifier (trained on its
                  real data, cached) on the test split's eval.num_samples source images, rendered and then prepared
                  as the target domain is (configs/cyclegan_digits_mnist5k.py:cpu: data.frame_fraction, size 32).
+  untranslated_* those classifiers on the source images as prepared, not translated at all (for comparison).
 Both are deterministic (the judges' splits are fixed; the classifiers are the cached ones): one number each.
 """
 
@@ -91,7 +92,7 @@ def metric_ceilings() -> dict:
   if FLAGS.data_dir:
     config.data.data_dir = FLAGS.data_dir
   ds = prepare_dataset(config, None, 0, 1)
-  ctx = translation.Context(config, ds, 'test', None)
+  ctx = translation.Context(config, ds, 'test', lambda direction, x: x)   # 'translated' = the source as prepared
 
   def prepared(pixels, target):   # uint8 [N, h, w, 1] -> the target domain's model input
     fitted = cleaning.fit_images(pixels, two_domain.domain_config(config, target).data)
@@ -111,6 +112,8 @@ def metric_ceilings() -> dict:
       rendered = np.stack([np.round(mnist_28x28(x) * 255.0) for x in small])
     said = ctx.classifier(target)(prepared(rendered.astype(np.uint8)[..., None], target))['labels']
     out[f'metric_{direction}'] = float(np.mean(said == ctx.arrays(source)['label']))
+  kept = translation.TRANSLATION_METRICS.get('label_preservation').fn(ctx)
+  out.update({f'untranslated_{d}': kept[f'label_preservation_{d}'] for d, _, _ in translation.DIRECTIONS})
   return out
 
 
@@ -126,7 +129,9 @@ def main(argv):
     f.write('| faithful rendering, no learning | a2b (digits -> MNIST) | b2a (MNIST -> digits) |\n| --- | --- | --- |\n'
             f"| SVC judge (held-out source digits) | {results['svc_a2b']:.3f} | {results['svc_b2a']:.3f} |\n"
             f"| label_preservation's classifiers (test, {CONFIG}) | {results['metric_a2b']:.3f} | "
-            f"{results['metric_b2a']:.3f} |\n\n"
+            f"{results['metric_b2a']:.3f} |\n"
+            f"| the same classifiers on the untranslated source (as prepared) | {results['untranslated_a2b']:.3f} | "
+            f"{results['untranslated_b2a']:.3f} |\n\n"
             f"The judges on their own held-out digits: a {results['svc_own_a']:.3f}, b {results['svc_own_b']:.3f}.\n\n"
             f"    {results['command']}\n")
 
