@@ -422,6 +422,7 @@ def parse_override(item: str) -> Tuple[str, str, object]:
   except (ValueError, SyntaxError):
     return key, text, text
 
+
 def _flat_names(config, prefix: str = '') -> Iterable[str]:
   for name in config.keys():
     value = config[name]
