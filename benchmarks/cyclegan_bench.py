@@ -17,7 +17,6 @@ Writes <results>.json (every seed's results with its commands) and <results>.md 
 --dry_run checks the config (one-line errors) and prints the commands, running and writing nothing.
 """
 
-import importlib
 import json
 import os
 import shlex
@@ -27,6 +26,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
+import config_files  # noqa: E402
 from seed_stats import mean_se  # noqa: E402
 
 from absl import app, flags  # noqa: E402
@@ -104,8 +104,7 @@ def commands(seed: int) -> dict:
 
 def base_config():
   """The config file's config (with its switch), before the benchmark's overrides."""
-  name, _, arg = FLAGS.config.partition(':')
-  return importlib.import_module(f'configs.{name[:-len(".py")]}').get_config(arg)
+  return config_files.load_config(FLAGS.config)
 
 
 def load_config(seed: int):

@@ -31,6 +31,7 @@ import numpy as np  # noqa: E402
 from absl import app, flags  # noqa: E402
 from PIL import Image  # noqa: E402
 from scipy import ndimage  # noqa: E402
+from config_files import load_config  # noqa: E402
 from svc_judges import digits_judge, mnist5k_judge, raw_mnist5k  # noqa: E402
 
 flags.DEFINE_string('data_dir', '', "config.data.data_dir for the metric's classifiers ('': the default).")
@@ -83,12 +84,10 @@ def svc_ceilings() -> dict:
 
 def metric_ceilings() -> dict:
   """label_preservation's classifiers on the test split's source images, rendered and prepared as the target."""
-  import importlib  # pylint: disable=g-import-not-at-top
   from gan_jax.data import prepare_dataset, preprocess, two_domain  # pylint: disable=g-import-not-at-top
   from gan_jax.data import cleaning  # pylint: disable=g-import-not-at-top
   from gan_jax.metrics import translation  # pylint: disable=g-import-not-at-top
-  name, _, switch = CONFIG.partition(':')
-  config = importlib.import_module(f'configs.{name[:-3]}').get_config(switch)
+  config = load_config(CONFIG)
   if FLAGS.data_dir:
     config.data.data_dir = FLAGS.data_dir
   ds = prepare_dataset(config, None, 0, 1)
@@ -105,9 +104,7 @@ def metric_ceilings() -> dict:
     if direction == 'b2a':   # MNIST (the whole frame) -> 8x8 counts -> 0..255 as scikit-learn's digits are stored
       rendered = np.stack([np.round(optdigits_8x8(x) * 255.0 / 16.0) for x in images])
     else:   # the framed digit's central box back to its 8x8, then MNIST's recipe
-      side = cleaning.framed_side(images.shape[1], config.data.frame_fraction)
-      start = (images.shape[1] - side) // 2
-      crops = images[:, start:start + side, start:start + side]
+      crops = cleaning.framed_box(images, config.data.frame_fraction)
       small = [np.asarray(Image.fromarray(x, mode='F').resize((8, 8), Image.BOX)) for x in crops]
       rendered = np.stack([np.round(mnist_28x28(x) * 255.0) for x in small])
     said = ctx.classifier(target)(prepared(rendered.astype(np.uint8)[..., None], target))['labels']

@@ -18,7 +18,6 @@ label of its translation). Writes nothing outside the temporary folder.
 
 import argparse
 import collections
-import importlib
 import json
 import os
 import subprocess
@@ -28,6 +27,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
+from config_files import load_config  # noqa: E402
 from seed_stats import mean_se  # noqa: E402
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 
@@ -36,6 +36,7 @@ from PIL import Image  # noqa: E402
 from svc_judges import JUDGES  # noqa: E402
 
 from gan_jax.core import schema  # noqa: E402
+from gan_jax.data import cleaning  # noqa: E402
 
 def translated(config_arg: str, steps: int, data_dir: str, workdir: str, direction: str, out: str,
                overrides=()) -> np.ndarray:
@@ -57,11 +58,9 @@ def translated(config_arg: str, steps: int, data_dir: str, workdir: str, directi
 def unframe(images: np.ndarray, fraction: float) -> np.ndarray:
   """float [N, S, S, 1]: the central round(fraction * S) pixels of each image resized back to S (bilinear)."""
   size = images.shape[1]
-  side = max(1, min(size, round(fraction * size)))
-  if side == size:
+  crops = cleaning.framed_box(images, fraction)[..., 0].astype(np.float32)
+  if crops.shape[1] == size:
     return images
-  start = (size - side) // 2
-  crops = images[:, start:start + side, start:start + side, 0].astype(np.float32)
   return np.stack([np.asarray(Image.fromarray(c, mode='F').resize((size, size), Image.BILINEAR)) for c in crops]
                   )[..., None]
 
@@ -90,8 +89,7 @@ def main():
                       help="a config override, as cyclegan_bench.py's --set (the runs' own; the value a Python "
                       'literal, else a string)')
   args = parser.parse_args()
-  name, _, switch = args.config.partition(':')
-  config = importlib.import_module(f'configs.{name[:-3]}').get_config(switch)
+  config = load_config(args.config)
   if args.data_dir:
     config.data.data_dir = args.data_dir
   for item in args.set:

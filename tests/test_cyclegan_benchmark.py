@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -58,6 +59,15 @@ def test_the_judge_unframes_a_framed_domain_before_it_judges():
   images[0, 5:27, 5:27] = 1.0                               # a white 22x22 square: a 0.7 frame's content
   np.testing.assert_allclose(cyclegan_judge.unframe(images, 0.7), 1.0, atol=1e-6)   # the content fills the frame
   assert cyclegan_judge.unframe(images, 1.0) is images
+
+
+def test_the_benchmarks_load_a_config_as_launch_names_it():
+  sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
+  import config_files  # pylint: disable=g-import-not-at-top
+  assert config_files.load_config('cyclegan_digits_mnist5k.py:cpu').train.steps == 1500   # the switch reaches it
+  assert config_files.load_config('cyclegan_digits_mnist5k.py').train.steps == 6000
+  with pytest.raises(ValueError, match="'configs/x.py': a config is named FILE.py or FILE.py:SWITCH"):
+    config_files.load_config('configs/x.py')
 
 
 def test_the_ceiling_renders_each_domain_by_the_others_recipe():

@@ -68,6 +68,15 @@ def framed_side(image_size: int, frame_fraction: float) -> int:
   return max(1, min(image_size, round(frame_fraction * image_size)))
 
 
+def framed_box(images: np.ndarray, frame_fraction: float) -> np.ndarray:
+  """[n, S, S, ...] -> [n, s, s, ...], s = framed_side(S, frame_fraction): the central box where frame_images
+  places each image (the whole image at fraction 1)."""
+  size = images.shape[1]
+  side = framed_side(size, frame_fraction)
+  start = (size - side) // 2
+  return images[:, start:start + side, start:start + side]
+
+
 def frame_images(pixels: np.ndarray, size: int) -> np.ndarray:
   """uint8 [n, s, s, C] -> [n, size, size, C] (s <= size): each image centred on a margin of the median of its
   own outer ring of pixels, per channel (black around MNIST-like digits, white around dark-on-white scans)."""

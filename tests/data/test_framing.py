@@ -10,7 +10,7 @@ from configs import cyclegan_digits_mnist5k
 from gan_jax.core import schema
 from gan_jax.core.errors import ConfigError
 from gan_jax.data import prepare_dataset
-from gan_jax.data.cleaning import fit_images, frame_images, resize_images
+from gan_jax.data.cleaning import fit_images, frame_images, framed_box, resize_images
 from gan_jax.data.two_domain import domain_config
 from gan_jax.outputs.translate import read_folder
 
@@ -36,6 +36,13 @@ def test_the_image_is_resized_to_the_fraction_and_centred_on_its_border_median()
   margin = np.ones((16, 16), bool)
   margin[4:12, 4:12] = False
   assert (framed[:, margin] == 200).all()
+
+
+def test_the_framed_box_is_where_framing_placed_the_image():
+  pixels = np.random.RandomState(0).randint(0, 256, (2, 7, 7, 1)).astype(np.uint8)
+  framed = fit_images(pixels, _data(16, 0.45))              # round(0.45 * 16) = 7: the image itself, from row 4
+  np.testing.assert_array_equal(framed_box(framed, 0.45), pixels)
+  assert framed_box(framed, 1.0).shape == framed.shape   # fraction 1: the whole image
 
 
 def test_an_uneven_margin_puts_the_extra_pixel_after():
