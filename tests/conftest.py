@@ -18,10 +18,19 @@ from run_helpers import (AUG_RUN_FLAGS, CYCLEGAN_RUN_CONFIG, FAMILY_RUN_CONFIGS,
 
 
 @pytest.fixture(scope='session', autouse=True)
-def _compilation_cache_for_subprocesses(tmp_path_factory):
-  """launch.py subprocesses of this worker share a persistent compilation cache (run_helpers.subprocess_env)."""
+def _compilation_cache(tmp_path_factory):
+  """One persistent compilation cache per test worker, for every program however quick its compile: the tests
+  build the same tiny models again and again, in this process (a new trainer is a new jit, so jax's in-memory
+  cache misses) and in launch.py subprocesses (run_helpers.subprocess_env). A cached executable computes
+  bitwise the same."""
+  import jax  # pylint: disable=g-import-not-at-top
+  from jax.experimental.compilation_cache import compilation_cache  # pylint: disable=g-import-not-at-top
   import run_helpers  # pylint: disable=g-import-not-at-top
-  os.environ[run_helpers.COMPILATION_CACHE_VAR] = str(tmp_path_factory.mktemp('jax_compilation_cache'))
+  directory = str(tmp_path_factory.mktemp('jax_compilation_cache'))
+  os.environ[run_helpers.COMPILATION_CACHE_VAR] = directory
+  jax.config.update('jax_compilation_cache_dir', directory)
+  jax.config.update('jax_persistent_cache_min_compile_time_secs', 0.0)
+  compilation_cache.reset_cache()   # a compile at collection time would have settled on no cache
 
 
 @pytest.fixture(scope='session', autouse=True)
