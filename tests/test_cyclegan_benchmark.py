@@ -30,7 +30,8 @@ def test_dry_run_prints_every_command(tmp_path):
 def test_a_pair_with_a_known_map_adds_the_ground_truth_metric(tmp_path):
   done = subprocess.run([sys.executable, os.path.join(ROOT, 'benchmarks', 'cyclegan_bench.py'), '--dry_run',
                          '--seeds=1', f'--workdir={tmp_path}', '--config=cyclegan_mnist5k_inverted.py:cpu'],
-                        capture_output=True, text=True, cwd=ROOT, timeout=300, env=dict(os.environ, JAX_PLATFORMS='cpu'))
+                        capture_output=True, text=True, cwd=ROOT, timeout=300,
+                        env=dict(os.environ, JAX_PLATFORMS='cpu'))
   assert done.returncode == 0, done.stderr[-2000:]
   evaluate = next(l for l in done.stdout.splitlines() if l.startswith('seed 0 evaluate: '))
   assert 'ground_truth_l1' in evaluate and '--config=configs/cyclegan_mnist5k_inverted.py:cpu' in evaluate
