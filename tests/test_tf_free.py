@@ -75,4 +75,3 @@ def test_a_2d_run_is_evaluated_without_tensorflow(repro_2d, data_dir):
   assert result.stdout.splitlines()[0].startswith('backend: cpu, ')
   record = json.load(open(workdir / 'eval' / 'test_step200.json'))
   assert 0 <= record['results']['modes'] <= 8 and record['provenance']['runtime']['device_count'] >= 1
-

@@ -68,13 +68,18 @@ def framed_side(image_size: int, frame_fraction: float) -> int:
   return max(1, min(image_size, round(frame_fraction * image_size)))
 
 
+def _central(size: int, side: int) -> slice:
+  """Rows (or columns) of a frame of `size` where frame_images puts an image of `side`: an odd margin's extra
+  pixel goes after."""
+  start = (size - side) // 2
+  return slice(start, start + side)
+
+
 def framed_box(images: np.ndarray, frame_fraction: float) -> np.ndarray:
   """[n, S, S, ...] -> [n, s, s, ...], s = framed_side(S, frame_fraction): the central box where frame_images
   places each image (the whole image at fraction 1)."""
-  size = images.shape[1]
-  side = framed_side(size, frame_fraction)
-  start = (size - side) // 2
-  return images[:, start:start + side, start:start + side]
+  box = _central(images.shape[1], framed_side(images.shape[1], frame_fraction))
+  return images[:, box, box]
 
 
 def frame_images(pixels: np.ndarray, size: int) -> np.ndarray:
@@ -84,8 +89,8 @@ def frame_images(pixels: np.ndarray, size: int) -> np.ndarray:
   ring = np.concatenate([pixels[:, 0], pixels[:, -1], pixels[:, 1:-1, 0], pixels[:, 1:-1, -1]], axis=1)
   margin = np.round(np.median(ring, axis=1)).astype(np.uint8)   # [n, C]
   framed = np.broadcast_to(margin[:, None, None, :], (n, size, size, channels)).copy()
-  start = (size - side) // 2
-  framed[:, start:start + side, start:start + side] = pixels
+  box = _central(size, side)
+  framed[:, box, box] = pixels
   return framed
 
 
